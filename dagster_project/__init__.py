@@ -1,0 +1,1 @@
+"""plansignal: verified planning master data from ERP and MRP extracts."""

@@ -1,0 +1,173 @@
+"""Command line: run the whole pipeline headless and print what it produced.
+
+    python -m dagster_project.cli run [--verbose]   # what `make run` calls
+    python -m dagster_project.cli site              # rewrite the governance site only
+
+Exit status 0 when the run succeeded, 1 when an ERROR contract failed or a step failed; the
+site is written either way, so a failed run can be reviewed there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from dagster_project.settings import Settings, get_settings
+
+DAGSTER_YAML = """\
+# Written by plansignal: local run history for `make run`, `make ui` and the tests.
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    success: bool
+    published: bool
+    step_failures: list[str] = field(default_factory=list)
+    check_lines: list[str] = field(default_factory=list)
+    blocking_failures: list[str] = field(default_factory=list)
+    mart_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.success and not self.blocking_failures and not self.step_failures else 1
+
+
+def prepare_dagster_home(settings: Settings) -> None:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+
+
+def _failure_message(event: dg.DagsterEvent) -> str:
+    data = event.step_failure_data
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description
+    if data.error is not None:
+        cause = data.error.cause or data.error
+        lines = (cause.message or data.error.message).strip().splitlines()
+        return lines[0] if lines else "step failed"
+    return "step failed"
+
+
+def run_pipeline(settings: Settings | None = None, log_level: str = "WARNING") -> RunReport:
+    """Execute the full pipeline job in this process, recorded in the Dagster instance."""
+    settings = settings or get_settings()
+    prepare_dagster_home(settings)
+    from dagster_project.definitions import FULL_PIPELINE, build_defs
+
+    defs = build_defs(settings)
+    job = defs.resolve_job_def(FULL_PIPELINE)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    report = RunReport(run_id=result.run_id, success=result.success, published=False)
+    for event in result.get_step_failure_events():
+        report.step_failures.append(f"{event.step_key}: {_failure_message(event)}")
+    for evaluation in result.get_asset_check_evaluations():
+        key = evaluation.asset_key.to_user_string()
+        status = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
+        report.check_lines.append(f"{key} [{evaluation.check_name}]: {status}")
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failures = evaluation.metadata.get("failures")
+            detail = failures.value if failures is not None else ""
+            report.blocking_failures.append(f"{key} [{evaluation.check_name}]\n{detail}")
+    report.published = any(
+        e.asset_key == dg.AssetKey(["serving", "planning_db"])
+        for e in result.get_asset_materialization_events()
+        if e.asset_key is not None
+    )
+    report.mart_rows = serving_row_counts(settings)
+    return report
+
+
+def serving_row_counts(settings: Settings) -> dict[str, int]:
+    if not settings.serving_db.exists():
+        return {}
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names}
+    finally:
+        con.close()
+
+
+def write_site(settings: Settings, report: RunReport | None) -> str:
+    from dagster_project.lib.site import build_site
+
+    if report is None:
+        status = "Site rewritten from the current databases."
+    elif report.exit_code == 0:
+        status = f"Run {report.run_id} succeeded and published the serving database."
+    else:
+        status = (
+            f"Run {report.run_id} FAILED; the serving database still holds the last good run."
+        )
+    return str(build_site(settings.pipeline_db, settings.serving_db, settings.site_dir, status))
+
+
+def print_summary(report: RunReport, settings: Settings, site_index: str) -> None:
+    out = sys.stdout
+    print("\n=== plansignal run summary ===", file=out)
+    print(f"run id: {report.run_id}", file=out)
+    print("marts in the serving database (rows):", file=out)
+    for name, rows in report.mart_rows.items():
+        print(f"  marts.{name:<32} {rows:>10,}", file=out)
+    if not report.mart_rows:
+        print("  (none published yet)", file=out)
+    print("contracts:", file=out)
+    for line in report.check_lines:
+        print(f"  {line}", file=out)
+    print(f"serving database: {settings.serving_db}", file=out)
+    print(f"  query it: duckdb -readonly {settings.serving_db} \"from marts.dim_parts limit 5\"",
+          file=out)
+    print(f"governance site: {site_index}", file=out)
+    if report.exit_code == 0:
+        print("result: OK, serving database published", file=out)
+        return
+    print("result: FAILED; the serving database was left as the last good run published it",
+          file=out)
+    for line in report.step_failures:
+        print(f"  step failed: {line}", file=out)
+    for line in report.blocking_failures:
+        print(f"  contract failed: {line}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="plansignal")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the whole pipeline headless")
+    run.add_argument("--verbose", action="store_true", help="show Dagster's INFO log")
+    sub.add_parser("site", help="rewrite the governance site from the databases")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.command == "site":
+        print(write_site(settings, None))
+        return 0
+    report = run_pipeline(settings, log_level="INFO" if args.verbose else "WARNING")
+    site_index = write_site(settings, report)
+    print_summary(report, settings, site_index)
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Mart contracts: one blocking asset check per suite expectations/marts__<model>.json.
+
+They run after dbt builds a mart and before publishing; an ERROR failure stops the publish, so
+the serving database stays as the last good run left it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.defs.contracts.results import check_result, record_outcomes
+from dagster_project.lib.contracts import validate_table
+from dagster_project.resources import Warehouse
+from dagster_project.settings import EXPECTATIONS_DIR
+
+MART_SUITE_PREFIX = "marts__"
+
+
+def build_mart_check(suite: Path) -> dg.AssetChecksDefinition:
+    model = suite.stem.removeprefix(MART_SUITE_PREFIX)
+    key = dg.AssetKey(["marts", model])
+
+    @dg.asset_check(
+        asset=key,
+        name="contract",
+        blocking=True,
+        description=f"Great Expectations suite {suite.name}; ERROR failures block publishing.",
+    )
+    def _mart_contract(
+        context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            outcome = validate_table(con, f"marts.{model}", suite, run_id=context.run_id)
+            record_outcomes(con, [outcome])
+        return check_result([outcome], key)
+
+    return _mart_contract
+
+
+mart_contract_checks = [
+    build_mart_check(path) for path in sorted(EXPECTATIONS_DIR.glob(f"{MART_SUITE_PREFIX}*.json"))
+]

@@ -1,0 +1,46 @@
+"""Publish: the checked marts swapped atomically into the serving database."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.defs.contracts.results import DQ_HISTORY
+from dagster_project.defs.dbt.assets import plansignal_dbt_models
+from dagster_project.lib.publish import publish
+from dagster_project.resources import Warehouse
+
+MART_LAYER = "marts"
+SERVING_KEY = dg.AssetKey(["serving", "planning_db"])
+
+mart_keys = sorted(
+    (k for k in plansignal_dbt_models.keys if k.path[0] == MART_LAYER),
+    key=lambda k: k.to_user_string(),
+)
+
+
+@dg.asset(
+    key=SERVING_KEY,
+    group_name="publish",
+    kinds={"duckdb"},
+    deps=mart_keys,
+    description="The serving database analysts open (schema marts): a new file swapped in "
+    "atomically once every mart contract passed.",
+)
+def serving_database(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        tables = [(f"{MART_LAYER}.{k.path[-1]}", k.path[-1]) for k in mart_keys]
+        has_history = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'dq' and table_name = 'contract_results'"
+        ).fetchone()[0]
+        if has_history:
+            # The data-quality history of every contract run, for the scorecard and analysts.
+            tables.append((DQ_HISTORY, "dq_contract_history"))
+        published = publish(con, warehouse.serving_path, tables)
+    context.log.info(f"published {len(published)} tables to {warehouse.serving_path}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(warehouse.serving_db),
+            "tables": dg.MetadataValue.json({p.target: p.row_count for p in published}),
+        }
+    )

@@ -1,0 +1,23 @@
+"""The governance site, written after every publish."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.defs.publish.assets import SERVING_KEY
+from dagster_project.lib.site import build_site
+from dagster_project.resources import Warehouse
+
+
+@dg.asset(
+    key=dg.AssetKey(["site", "governance_site"]),
+    group_name="site",
+    deps=[SERVING_KEY],
+    description="Static data-quality site for governance reviews (data/site/index.html).",
+)
+def governance_site(warehouse: Warehouse) -> dg.MaterializeResult:
+    index = build_site(
+        warehouse.pipeline_path, warehouse.serving_path, warehouse.site_path,
+        status_line="Last run published the serving database.",
+    )
+    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(index))})

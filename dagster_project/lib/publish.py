@@ -1,0 +1,83 @@
+"""Publishing the marts: a new serving database file swapped in atomically.
+
+Analysts keep ``planning.duckdb`` open read-only while the pipeline runs, and DuckDB allows one
+writer or many readers, never both. So the serving file is never written in place: the marts are
+copied into a fresh file beside it, checkpointed, fsynced, and renamed over the old one
+(``os.replace`` is atomic on one filesystem). Readers that had the old file open keep reading
+the old inode until they reconnect; a crash before the rename leaves the old file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.lib.ingest import quote_ident, quote_literal
+
+TMP_MARKER = ".publishing-"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    source: str  # schema.table in the pipeline database
+    target: str  # table name in schema marts of the serving database
+    row_count: int
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_leftovers(serving_path: Path) -> list[Path]:
+    """Delete half-written files of a publish that crashed before its rename."""
+    removed = []
+    for leftover in serving_path.parent.glob(f"{TMP_MARKER}{serving_path.name}*"):
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    serving_path: Path,
+    tables: list[tuple[str, str]],
+    schema: str = "marts",
+) -> list[PublishedTable]:
+    """Copy ``tables`` (source relation, target name) into a new serving file and swap it in."""
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(serving_path)
+    tmp = serving_path.with_name(f"{TMP_MARKER}{serving_path.name}.{uuid.uuid4().hex}")
+    alias = "serving_new"
+    published: list[PublishedTable] = []
+    con.execute(f"attach {quote_literal(str(tmp))} as {alias}")
+    try:
+        con.execute(f"create schema {alias}.{schema}")
+        for source, target in tables:
+            con.execute(
+                f"create table {alias}.{schema}.{quote_ident(target)} as select * from {source}"
+            )
+            count = con.execute(
+                f"select count(*) from {alias}.{schema}.{quote_ident(target)}"
+            ).fetchone()[0]
+            published.append(PublishedTable(source, target, int(count)))
+        con.execute(f"checkpoint {alias}")
+        con.execute(f"detach {alias}")
+        _fsync(tmp)
+        os.replace(tmp, serving_path)
+        _fsync(serving_path.parent)
+    except BaseException:
+        try:
+            con.execute(f"detach database if exists {alias}")
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
+        raise
+    return published

@@ -1,0 +1,72 @@
+"""The one place that decides every path the project uses.
+
+Each path comes from an environment variable with a documented default under the repository,
+so nothing depends on the working directory. dbt reads the same values through the environment
+that :func:`dbt_env` builds.
+
+| variable                  | default                               |
+|---------------------------|---------------------------------------|
+| PLANSIGNAL_DATA_DIR       | <repo>/data                           |
+| PLANSIGNAL_LANDING_DIR    | $PLANSIGNAL_DATA_DIR/landing          |
+| PLANSIGNAL_TRUTH_DIR      | $PLANSIGNAL_DATA_DIR/demo_truth       |
+| PLANSIGNAL_WAREHOUSE_DIR  | $PLANSIGNAL_DATA_DIR/warehouse        |
+| PLANSIGNAL_PIPELINE_DB    | $PLANSIGNAL_WAREHOUSE_DIR/pipeline.duckdb |
+| PLANSIGNAL_SERVING_DB     | $PLANSIGNAL_WAREHOUSE_DIR/planning.duckdb |
+| PLANSIGNAL_SITE_DIR       | $PLANSIGNAL_DATA_DIR/site             |
+| DAGSTER_HOME              | <repo>/.dagster_home                  |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing_dir: Path
+    truth_dir: Path
+    warehouse_dir: Path
+    pipeline_db: Path
+    serving_db: Path
+    site_dir: Path
+    dagster_home: Path
+
+    @property
+    def exports_dir(self) -> Path:
+        """Proposed master-data change sets, written next to the serving database."""
+        return self.serving_db.parent / "proposed_changes"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt subprocesses: the same paths the Python side uses."""
+        return {
+            "PLANSIGNAL_PIPELINE_DB": str(self.pipeline_db),
+            "PLANSIGNAL_DATA_DIR": str(self.data_dir),
+        }
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment now (tests point them at tmp_path)."""
+    data_dir = _path("PLANSIGNAL_DATA_DIR", REPO_ROOT / "data")
+    warehouse_dir = _path("PLANSIGNAL_WAREHOUSE_DIR", data_dir / "warehouse")
+    return Settings(
+        data_dir=data_dir,
+        landing_dir=_path("PLANSIGNAL_LANDING_DIR", data_dir / "landing"),
+        truth_dir=_path("PLANSIGNAL_TRUTH_DIR", data_dir / "demo_truth"),
+        warehouse_dir=warehouse_dir,
+        pipeline_db=_path("PLANSIGNAL_PIPELINE_DB", warehouse_dir / "pipeline.duckdb"),
+        serving_db=_path("PLANSIGNAL_SERVING_DB", warehouse_dir / "planning.duckdb"),
+        site_dir=_path("PLANSIGNAL_SITE_DIR", data_dir / "site"),
+        dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
+    )

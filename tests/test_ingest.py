@@ -1,0 +1,116 @@
+"""Ingestion helpers on hand-made extracts: typed load, clear one-line errors, no double loads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.lib.ingest import (
+    LandingError,
+    discover_extracts,
+    ensure_raw_schema,
+    merge_extract,
+    next_load_time,
+    pending_extracts,
+    stage_extract,
+)
+
+SUPPLIERS_HEADER = "supplier_id,supplier_name,country,status"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    ensure_raw_schema(connection)
+    yield connection
+    connection.close()
+
+
+def load(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
+    new, _ = pending_extracts(con, table, [path])
+    for extract in new:
+        staged = stage_extract(con, extract, next_load_time(con))
+        merge_extract(con, staged)
+    return con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+
+
+def test_typed_load_with_metadata_columns(con, tmp_path):
+    path = write(
+        tmp_path / "erp_purchase_order_lines" / "po_1.csv",
+        "po_number,po_line,supplier_id,part_number,order_date,requested_date,promised_date,"
+        "order_qty,uom,line_status,updated_at,comment\n"
+        "PO1,1,S1,PN-1,2024-01-05,2024-02-01,,10,EA,OPEN,2024-01-05 10:00:00,extra\n",
+    )
+    assert load(con, "erp_purchase_order_lines", path) == 1
+    row = con.execute(
+        "select po_line, order_date, promised_date, order_qty, _source_file, _row_hash "
+        "from raw.erp_purchase_order_lines"
+    ).fetchone()
+    assert row[0] == 1 and str(row[1]) == "2024-01-05" and row[2] is None and row[3] == 10.0
+    assert row[4] == "po_1.csv" and len(row[5]) == 32
+
+
+def test_same_content_is_not_loaded_twice(con, tmp_path):
+    body = f"{SUPPLIERS_HEADER}\nS1,Acme,DE,ACTIVE\n"
+    first = write(tmp_path / "erp_suppliers" / "a.csv", body)
+    second = write(tmp_path / "erp_suppliers" / "b_copy.csv", body)
+    assert load(con, "erp_suppliers", first) == 1
+    new, skipped = pending_extracts(con, "erp_suppliers", [first, second])
+    assert new == [] and [s.path.name for s in skipped] == ["a.csv", "b_copy.csv"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "empty file"),
+        ("supplier_id,supplier_name,status\nS1,Acme,ACTIVE\n", "missing required column(s) country"),
+    ],
+)
+def test_bad_files_fail_with_one_line_naming_the_file(con, tmp_path, body, message):
+    path = write(tmp_path / "erp_suppliers" / "bad.csv", body)
+    with pytest.raises(LandingError) as err:
+        load(con, "erp_suppliers", path)
+    text = str(err.value)
+    assert str(path) in text and message in text and "\n" not in text
+
+
+def test_wrong_type_names_column_and_values(con, tmp_path):
+    path = write(
+        tmp_path / "erp_inventory" / "inv.csv",
+        "snapshot_date,part_number,plant,on_hand_qty\n2024-01-01,PN-1,P1,12\n"
+        "2024-01-01,PN-2,P1,twelve\n",
+    )
+    with pytest.raises(LandingError, match=r"column on_hand_qty: 1 value\(s\) are not DOUBLE"):
+        load(con, "erp_inventory", path)
+    assert con.execute("select count(*) from raw.erp_inventory").fetchone()[0] == 0
+    assert path.exists()
+
+
+def test_header_only_file_loads_zero_rows(con, tmp_path):
+    path = write(tmp_path / "erp_suppliers" / "empty.csv", f"{SUPPLIERS_HEADER}\n")
+    assert load(con, "erp_suppliers", path) == 0
+    assert con.execute("select count(*) from raw._load_log").fetchone()[0] == 1
+
+
+def test_unknown_table_folder_is_named(tmp_path):
+    (tmp_path / "erp_itemz").mkdir()
+    with pytest.raises(LandingError, match="unknown table folder 'erp_itemz'"):
+        discover_extracts(tmp_path)
+
+
+def test_load_times_strictly_increase(con, tmp_path):
+    first = next_load_time(con)
+    con.execute(
+        "insert into raw._load_log values ('t', 'f', 'h', 1, 1, '', ?)",
+        [datetime(2999, 1, 1)],
+    )
+    assert next_load_time(con) > datetime(2999, 1, 1) > first
