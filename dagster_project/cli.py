@@ -10,13 +10,16 @@ site is written either way, so a failed run can be reviewed there.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.settings import Settings, get_settings
 
 DAGSTER_YAML = """\
@@ -33,6 +36,8 @@ class RunReport:
     published: bool
     step_failures: list[str] = field(default_factory=list)
     check_lines: list[str] = field(default_factory=list)
+    dbt_tests_passed: int = 0
+    dbt_tests_failed: list[str] = field(default_factory=list)
     blocking_failures: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
 
@@ -60,15 +65,31 @@ def _failure_message(event: dg.DagsterEvent) -> str:
     return "step failed"
 
 
-def run_pipeline(settings: Settings | None = None, log_level: str = "WARNING") -> RunReport:
-    """Execute the full pipeline job in this process, recorded in the Dagster instance."""
+def run_log_path(settings: Settings) -> Path:
+    return settings.warehouse_dir / "logs" / "last_run.log"
+
+
+def run_pipeline(
+    settings: Settings | None = None, log_level: str = "WARNING", quiet_dbt: bool = True
+) -> RunReport:
+    """Execute the full pipeline job in this process, recorded in the Dagster instance.
+
+    dagster-dbt echoes every dbt event to stdout; with ``quiet_dbt`` that goes to the run log
+    (``<warehouse>/logs/last_run.log``) so the terminal keeps to the summary.
+    """
     settings = settings or get_settings()
     prepare_dagster_home(settings)
     from dagster_project.definitions import FULL_PIPELINE, build_defs
 
     defs = build_defs(settings)
     job = defs.resolve_job_def(FULL_PIPELINE)
-    with dg.DagsterInstance.get() as instance:
+    log_path = run_log_path(settings)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if quiet_dbt:
+            log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(log_file))
+        instance = stack.enter_context(dg.DagsterInstance.get())
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -80,6 +101,13 @@ def run_pipeline(settings: Settings | None = None, log_level: str = "WARNING") -
     for evaluation in result.get_asset_check_evaluations():
         key = evaluation.asset_key.to_user_string()
         status = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
+        if evaluation.check_name != CONTRACT_CHECK:
+            # dbt tests arrive as asset checks too; the summary counts them.
+            if evaluation.passed:
+                report.dbt_tests_passed += 1
+            else:
+                report.dbt_tests_failed.append(f"{key} [{evaluation.check_name}]: {status}")
+            continue
         report.check_lines.append(f"{key} [{evaluation.check_name}]: {status}")
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             failures = evaluation.metadata.get("failures")
@@ -134,13 +162,20 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
         print(f"  marts.{name:<32} {rows:>10,}", file=out)
     if not report.mart_rows:
         print("  (none published yet)", file=out)
-    print("contracts:", file=out)
+    print("contracts (Great Expectations):", file=out)
     for line in report.check_lines:
+        print(f"  {line}", file=out)
+    print(
+        f"dbt tests: {report.dbt_tests_passed} passed, {len(report.dbt_tests_failed)} failed",
+        file=out,
+    )
+    for line in report.dbt_tests_failed:
         print(f"  {line}", file=out)
     print(f"serving database: {settings.serving_db}", file=out)
     print(f"  query it: duckdb -readonly {settings.serving_db} \"from marts.dim_parts limit 5\"",
           file=out)
     print(f"governance site: {site_index}", file=out)
+    print(f"run log (dbt output): {run_log_path(settings)}", file=out)
     if report.exit_code == 0:
         print("result: OK, serving database published", file=out)
         return
@@ -163,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "site":
         print(write_site(settings, None))
         return 0
-    report = run_pipeline(settings, log_level="INFO" if args.verbose else "WARNING")
+    report = run_pipeline(
+        settings, log_level="INFO" if args.verbose else "WARNING", quiet_dbt=not args.verbose
+    )
     site_index = write_site(settings, report)
     print_summary(report, settings, site_index)
     return report.exit_code

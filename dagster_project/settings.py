@@ -19,12 +19,20 @@ that :func:`dbt_env` builds.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+def dbt_executable() -> str:
+    """dbt from the interpreter's own environment, so `.venv/bin/python` works without PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
 def _path(var: str, default: Path) -> Path:

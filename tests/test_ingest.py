@@ -72,7 +72,10 @@ def test_same_content_is_not_loaded_twice(con, tmp_path):
     ("body", "message"),
     [
         ("", "empty file"),
-        ("supplier_id,supplier_name,status\nS1,Acme,ACTIVE\n", "missing required column(s) country"),
+        (
+            "supplier_id,supplier_name,status\nS1,Acme,ACTIVE\n",
+            "missing required column(s) country",
+        ),
     ],
 )
 def test_bad_files_fail_with_one_line_naming_the_file(con, tmp_path, body, message):

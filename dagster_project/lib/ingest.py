@@ -74,7 +74,9 @@ def discover_extracts(landing_dir: Path) -> dict[str, list[Path]]:
     try:
         entries = sorted(landing_dir.iterdir())
     except PermissionError as exc:
-        raise LandingError(f"{landing_dir}: landing folder is not readable ({exc.strerror})") from exc
+        raise LandingError(
+            f"{landing_dir}: landing folder is not readable ({exc.strerror})"
+        ) from exc
     found: dict[str, list[Path]] = {name: [] for name in LANDING_TABLES}
     for entry in entries:
         if entry.name.startswith(".") or entry.is_file():

@@ -57,8 +57,8 @@ def collect(pipeline_db: Path, serving_db: Path) -> SiteInputs:
                 ).fetchone()[0]
             if _table_exists(con, "marts", "mart_master_data_exceptions"):
                 inputs.findings = con.execute(
-                    "select finding_type, severity, count(*) from marts.mart_master_data_exceptions "
-                    "group by all order by 3 desc"
+                    "select finding_type, severity, count(*) "
+                    "from marts.mart_master_data_exceptions group by all order by 3 desc"
                 ).fetchall()
         finally:
             con.close()
@@ -111,7 +111,8 @@ def render(inputs: SiteInputs, status_line: str) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>plansignal: planning data quality</title>
 <style>{STYLE}</style></head><body>
 <h1>plansignal: planning data quality</h1>
-<p class="muted">Generated {generated}. Last contract run: {html.escape(str(inputs.last_run_id))}</p>
+<p class="muted">Generated {generated}.
+Last contract run: {html.escape(str(inputs.last_run_id))}</p>
 <p id="status">{html.escape(status_line)}</p>
 <h2>Contracts (latest run)</h2>
 {_table(["table", "suite", "evaluated", "passed", "ERROR failures", "WARNING failures"],

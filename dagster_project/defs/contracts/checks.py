@@ -4,13 +4,12 @@ They run after dbt builds a mart and before publishing; an ERROR failure stops t
 the serving database stays as the last good run left it.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.defs.contracts.results import check_result, record_outcomes
+from dagster_project.defs.contracts.results import CONTRACT_CHECK, check_result, record_outcomes
 from dagster_project.lib.contracts import validate_table
 from dagster_project.resources import Warehouse
 from dagster_project.settings import EXPECTATIONS_DIR
@@ -24,7 +23,7 @@ def build_mart_check(suite: Path) -> dg.AssetChecksDefinition:
 
     @dg.asset_check(
         asset=key,
-        name="contract",
+        name=CONTRACT_CHECK,
         blocking=True,
         description=f"Great Expectations suite {suite.name}; ERROR failures block publishing.",
     )

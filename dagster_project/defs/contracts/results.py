@@ -1,14 +1,14 @@
 """Turning Great Expectations outcomes into Dagster check results and the quality history."""
 
-from __future__ import annotations
 
-import duckdb
 import dagster as dg
+import duckdb
 
 from dagster_project.lib.contracts import SuiteOutcome, outcomes_to_rows
 from dagster_project.settings import EXPECTATIONS_DIR
 
 DQ_HISTORY = "dq.contract_results"
+CONTRACT_CHECK = "contract"  # the name of every Great Expectations check
 MAX_FAILURE_LINES = 10
 
 
@@ -90,7 +90,7 @@ def check_result(
         metadata["note"] = note
     return dg.AssetCheckResult(
         asset_key=asset_key,
-        check_name="contract",
+        check_name=CONTRACT_CHECK,
         passed=not errors and not warnings,
         severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         metadata=metadata,

@@ -5,18 +5,22 @@ from its name: models under models/<layer>/ get the key [<layer>, <model>] and t
 <layer>; seeds are steward inputs; sources keep the key their meta names (["raw", <table>]).
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource
-from dagster_dbt import DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from dagster_project.resources import Warehouse
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # `dagster dev` parses the project itself; `make run` and the tests run `dbt parse` first.
@@ -63,7 +67,11 @@ def plansignal_dbt_models(
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+    )
 
 
 __all__ = ["dbt_project", "dbt_resource", "plansignal_dbt_models"]

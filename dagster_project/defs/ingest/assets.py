@@ -6,13 +6,17 @@ expectation failed. A refused extract stays in the landing folder, is tried agai
 its blocking check stops every downstream asset until it is fixed or removed.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.defs.contracts.results import check_result, record_outcomes, suite_path
+from dagster_project.defs.contracts.results import (
+    CONTRACT_CHECK,
+    check_result,
+    record_outcomes,
+    suite_path,
+)
 from dagster_project.lib.contracts import SuiteOutcome, validate_table
 from dagster_project.lib.ingest import (
     LandingError,
@@ -48,7 +52,7 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
     check_specs = (
         [
             dg.AssetCheckSpec(
-                "contract",
+                CONTRACT_CHECK,
                 asset=key,
                 blocking=True,
                 description=f"Great Expectations suite raw__{table.name} on every new extract",

@@ -1,6 +1,5 @@
 """Publish: the checked marts swapped atomically into the serving database."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -26,7 +25,9 @@ mart_keys = sorted(
     description="The serving database analysts open (schema marts): a new file swapped in "
     "atomically once every mart contract passed.",
 )
-def serving_database(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def serving_database(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         tables = [(f"{MART_LAYER}.{k.path[-1]}", k.path[-1]) for k in mart_keys]
         has_history = con.execute(

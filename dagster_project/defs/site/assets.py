@@ -1,6 +1,5 @@
 """The governance site, written after every publish."""
 
-from __future__ import annotations
 
 import dagster as dg
 
