@@ -61,7 +61,7 @@ def test_raw_contract_ran_as_a_check(pipeline_run):
 
 def test_every_po_line_is_kept(pipeline_run):
     settings, _ = pipeline_run
-    landed = duckdb.sql(
+    landed = duckdb.connect().execute(
         f"select count(distinct (po_number, po_line)) from read_csv("
         f"'{settings.landing_dir}/erp_purchase_order_lines/*.csv', all_varchar = true)"
     ).fetchone()[0]
