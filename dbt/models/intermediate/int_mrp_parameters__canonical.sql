@@ -1,0 +1,92 @@
+{#
+    MRP planning parameters per canonical part and plant. Several MRP part numbers merged into
+    one canonical part can each carry parameters for the same plant: the most recently changed
+    record wins (then the latest loaded, then the smallest part number); the n_/has_conflicting_
+    columns show what the other records disagreed on.
+#}
+
+with
+
+mrp_parameters as (
+
+    select * from {{ ref('stg_mrp__parameters') }}
+
+),
+
+part_aliases as (
+
+    select * from {{ ref('int_part_aliases') }}
+
+),
+
+resolved as (
+
+    select
+        part_aliases.canonical_part_id,
+        part_aliases.canonical_part_number,
+        mrp_parameters.plant,
+        mrp_parameters.part_number,
+        mrp_parameters.planned_lead_time_days,
+        mrp_parameters.safety_stock_qty,
+        mrp_parameters.reorder_point,
+        mrp_parameters.lot_size_policy,
+        mrp_parameters.fixed_lot_size,
+        mrp_parameters.min_lot_size,
+        mrp_parameters.last_changed_date,
+        row_number() over (
+            partition by part_aliases.canonical_part_id, mrp_parameters.plant
+            order by
+                mrp_parameters.last_changed_date desc nulls last,
+                mrp_parameters.loaded_at desc,
+                mrp_parameters.part_number asc
+        ) as record_rank
+    from mrp_parameters
+    inner join part_aliases
+        on
+            part_aliases.source_system = 'mrp'
+            and mrp_parameters.part_number = part_aliases.source_part_number
+
+),
+
+conflicts as (
+
+    select
+        canonical_part_id,
+        plant,
+        count(*) as n_parameter_records,
+        count(distinct planned_lead_time_days) > 1
+        or count(distinct safety_stock_qty) > 1
+        or count(distinct lot_size_policy) > 1 as has_conflicting_parameters
+    from resolved
+    group by
+        canonical_part_id,
+        plant
+
+),
+
+final as (
+
+    select
+        resolved.canonical_part_id,
+        resolved.plant,
+        resolved.canonical_part_number,
+        resolved.part_number as source_part_number,
+        resolved.planned_lead_time_days,
+        resolved.safety_stock_qty,
+        resolved.reorder_point,
+        resolved.lot_size_policy,
+        resolved.fixed_lot_size,
+        resolved.min_lot_size,
+        resolved.last_changed_date,
+        conflicts.n_parameter_records,
+        conflicts.has_conflicting_parameters
+    from resolved
+    inner join conflicts
+        on
+            resolved.canonical_part_id = conflicts.canonical_part_id
+            and resolved.plant = conflicts.plant
+    where resolved.record_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,227 @@
+{#
+    One row per PO line (every line of stg_erp__purchase_order_lines, none dropped) with its
+    netted receipts and actual lead times (DESIGN.md "Actual lead time of a PO line"):
+
+    - first_receipt_date: the first effective (not reversed) RECEIPT;
+    - completion_date: the earliest date from which the cumulative net received quantity
+      (receipts minus returns, reversed movements as never posted, summed per day) stays at or
+      above order_qty: the first day whose minimum cumulative quantity over that day and every
+      later movement day reaches order_qty. A line is complete iff its final net quantity
+      reaches order_qty. A CLOSED line that is not complete is short_closed and completes on
+      the date of its last effective receipt;
+    - lead times in calendar days from order_date;
+    - exclusion_reason (first that applies): cancelled (line_status CANCELLED),
+      receipt_before_order_date (an effective movement dated before order_date),
+      open_incomplete (OPEN and not complete), no_effective_receipts (CLOSED with no
+      effective receipt). Excluded lines keep their dates but are left out of statistics.
+
+    Quantities are doubles: "at or above order_qty" allows 1e-6 of rounding.
+#}
+
+with
+
+purchase_order_lines as (
+
+    select * from {{ ref('stg_erp__purchase_order_lines') }}
+
+),
+
+netted_receipts as (
+
+    select * from {{ ref('int_goods_receipts__netted') }}
+
+),
+
+line_receipts as (
+
+    select
+        po_number,
+        po_line,
+        count(*) as n_movements,
+        count(case when is_effective_receipt then 1 end) as n_effective_receipts,
+        count(
+            case when movement_type = 'RECEIPT' and is_reversed then 1 end
+        ) as n_reversed_receipts,
+        count(
+            case when movement_type = 'RETURN' and is_effective then 1 end
+        ) as n_returns,
+        sum(case when is_effective_receipt then quantity else 0 end) as received_qty,
+        sum(
+            case when movement_type = 'RETURN' and is_effective then quantity else 0 end
+        ) as returned_qty,
+        sum(net_quantity) as net_received_qty,
+        min(case when is_effective_receipt then receipt_date end) as first_receipt_date,
+        max(case when is_effective_receipt then receipt_date end) as last_receipt_date,
+        min(case when is_effective then receipt_date end) as first_movement_date
+    from netted_receipts
+    group by
+        po_number,
+        po_line
+
+),
+
+daily_net as (
+
+    select
+        po_number,
+        po_line,
+        receipt_date,
+        sum(net_quantity) as net_quantity
+    from netted_receipts
+    where is_effective
+    group by
+        po_number,
+        po_line,
+        receipt_date
+
+),
+
+cumulated as (
+
+    select
+        po_number,
+        po_line,
+        receipt_date,
+        sum(net_quantity) over (
+            partition by po_number, po_line
+            order by receipt_date asc
+            rows between unbounded preceding and current row
+        ) as cumulative_qty
+    from daily_net
+
+),
+
+cumulated_from_date as (
+
+    select
+        po_number,
+        po_line,
+        receipt_date,
+        min(cumulative_qty) over (
+            partition by po_number, po_line
+            order by receipt_date desc
+            rows between unbounded preceding and current row
+        ) as min_cumulative_qty_from_date
+    from cumulated
+
+),
+
+completions as (
+
+    select
+        cumulated_from_date.po_number,
+        cumulated_from_date.po_line,
+        min(cumulated_from_date.receipt_date) as completion_date
+    from cumulated_from_date
+    inner join purchase_order_lines
+        on
+            cumulated_from_date.po_number = purchase_order_lines.po_number
+            and cumulated_from_date.po_line = purchase_order_lines.po_line
+    where
+        cumulated_from_date.min_cumulative_qty_from_date
+        >= purchase_order_lines.order_qty - 0.000001
+    group by
+        cumulated_from_date.po_number,
+        cumulated_from_date.po_line
+
+),
+
+joined as (
+
+    select
+        purchase_order_lines.po_number,
+        purchase_order_lines.po_line,
+        purchase_order_lines.supplier_id,
+        purchase_order_lines.part_number,
+        purchase_order_lines.order_date,
+        purchase_order_lines.requested_date,
+        purchase_order_lines.promised_date,
+        purchase_order_lines.due_date,
+        purchase_order_lines.order_qty,
+        purchase_order_lines.uom,
+        purchase_order_lines.line_status,
+        coalesce(line_receipts.n_movements, 0) as n_movements,
+        coalesce(line_receipts.n_effective_receipts, 0) as n_effective_receipts,
+        coalesce(line_receipts.n_reversed_receipts, 0) as n_reversed_receipts,
+        coalesce(line_receipts.n_returns, 0) as n_returns,
+        coalesce(line_receipts.received_qty, 0) as received_qty,
+        coalesce(line_receipts.returned_qty, 0) as returned_qty,
+        coalesce(line_receipts.net_received_qty, 0) as net_received_qty,
+        line_receipts.first_receipt_date,
+        line_receipts.last_receipt_date,
+        line_receipts.first_movement_date,
+        completions.completion_date as full_completion_date,
+        completions.completion_date is not null as is_complete,
+        purchase_order_lines.line_status = 'CLOSED'
+        and completions.completion_date is null
+        and line_receipts.last_receipt_date is not null as short_closed
+    from purchase_order_lines
+    left join line_receipts
+        on
+            purchase_order_lines.po_number = line_receipts.po_number
+            and purchase_order_lines.po_line = line_receipts.po_line
+    left join completions
+        on
+            purchase_order_lines.po_number = completions.po_number
+            and purchase_order_lines.po_line = completions.po_line
+
+),
+
+completed as (
+
+    select
+        *,
+        case
+            when is_complete then full_completion_date
+            when short_closed then last_receipt_date
+        end as completion_date,
+        case
+            when line_status = 'CANCELLED' then 'cancelled'
+            when first_movement_date < order_date then 'receipt_before_order_date'
+            when line_status = 'OPEN' and not is_complete then 'open_incomplete'
+            when line_status = 'CLOSED' and last_receipt_date is null
+                then 'no_effective_receipts'
+        end as exclusion_reason
+    from joined
+
+),
+
+final as (
+
+    select
+        po_number,
+        po_line,
+        supplier_id,
+        part_number,
+        order_date,
+        requested_date,
+        promised_date,
+        due_date,
+        order_qty,
+        uom,
+        line_status,
+        n_movements,
+        n_effective_receipts,
+        n_reversed_receipts,
+        n_returns,
+        received_qty,
+        returned_qty,
+        net_received_qty,
+        greatest(order_qty - net_received_qty, 0) as open_qty,
+        first_receipt_date,
+        last_receipt_date,
+        completion_date,
+        {{ dbt.datediff('order_date', 'first_receipt_date', 'day') }}
+            as first_receipt_lead_time_days,
+        {{ dbt.datediff('order_date', 'completion_date', 'day') }} as lead_time_days,
+        is_complete,
+        short_closed,
+        completion_date <= due_date as is_on_time,
+        {{ dbt.datediff('due_date', 'completion_date', 'day') }} as days_late,
+        exclusion_reason,
+        exclusion_reason is not null as is_excluded
+    from completed
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'erp_goods_receipts') }}
+
+),
+
+renamed as (
+
+    select
+        nullif(trim(receipt_id), '') as receipt_id,
+        nullif(trim(po_number), '') as po_number,
+        cast(po_line as integer) as po_line,
+        part_number,
+        cast(receipt_date as date) as receipt_date,
+        cast(quantity as double) as quantity,
+        upper(nullif(trim(uom), '')) as uom,
+        upper(trim(movement_type)) as movement_type,
+        nullif(trim(reverses_receipt_id), '') as reverses_receipt_id,
+        _source_file as source_file,
+        cast(_loaded_at as timestamp) as loaded_at,
+        _row_hash as row_hash
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by receipt_id
+            order by loaded_at desc, source_file desc, row_hash desc
+        ) as extract_rank
+    from renamed
+
+),
+
+final as (
+
+    select
+        receipt_id,
+        po_number,
+        po_line,
+        part_number,
+        receipt_date,
+        quantity,
+        uom,
+        movement_type,
+        reverses_receipt_id,
+        source_file,
+        loaded_at
+    from deduplicated
+    where extract_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,55 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'erp_items') }}
+
+),
+
+renamed as (
+
+    select
+        part_number,
+        nullif(trim(description), '') as description,
+        upper(nullif(trim(uom), '')) as uom,
+        upper(trim(procurement_type)) as procurement_type,
+        upper(trim(status)) as item_status,
+        nullif(trim(manufacturer_part_number), '') as manufacturer_part_number,
+        cast(updated_at as timestamp) as updated_at,
+        _source_file as source_file,
+        cast(_loaded_at as timestamp) as loaded_at,
+        _row_hash as row_hash
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by part_number
+            order by loaded_at desc, source_file desc, row_hash desc
+        ) as extract_rank
+    from renamed
+
+),
+
+final as (
+
+    select
+        part_number,
+        description,
+        uom,
+        procurement_type,
+        item_status,
+        manufacturer_part_number,
+        updated_at,
+        source_file,
+        loaded_at
+    from deduplicated
+    where extract_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,64 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'erp_purchase_order_lines') }}
+
+),
+
+renamed as (
+
+    select
+        nullif(trim(po_number), '') as po_number,
+        cast(po_line as integer) as po_line,
+        nullif(trim(supplier_id), '') as supplier_id,
+        part_number,
+        cast(order_date as date) as order_date,
+        cast(requested_date as date) as requested_date,
+        cast(promised_date as date) as promised_date,
+        cast(order_qty as double) as order_qty,
+        upper(nullif(trim(uom), '')) as uom,
+        upper(trim(line_status)) as line_status,
+        cast(updated_at as timestamp) as updated_at,
+        _source_file as source_file,
+        cast(_loaded_at as timestamp) as loaded_at,
+        _row_hash as row_hash
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by po_number, po_line
+            order by loaded_at desc, source_file desc, row_hash desc
+        ) as extract_rank
+    from renamed
+
+),
+
+final as (
+
+    select
+        po_number,
+        po_line,
+        supplier_id,
+        part_number,
+        order_date,
+        requested_date,
+        promised_date,
+        coalesce(promised_date, requested_date) as due_date,
+        order_qty,
+        uom,
+        line_status,
+        updated_at,
+        source_file,
+        loaded_at
+    from deduplicated
+    where extract_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'mrp_parameters') }}
+
+),
+
+renamed as (
+
+    select
+        part_number,
+        nullif(trim(plant), '') as plant,
+        cast(planned_lead_time_days as integer) as planned_lead_time_days,
+        cast(safety_stock_qty as double) as safety_stock_qty,
+        cast(reorder_point as double) as reorder_point,
+        upper(trim(lot_size_policy)) as lot_size_policy,
+        cast(fixed_lot_size as double) as fixed_lot_size,
+        cast(min_lot_size as double) as min_lot_size,
+        cast(last_changed_date as date) as last_changed_date,
+        _source_file as source_file,
+        cast(_loaded_at as timestamp) as loaded_at,
+        _row_hash as row_hash
+    from source
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by part_number, plant
+            order by loaded_at desc, source_file desc, row_hash desc
+        ) as extract_rank
+    from renamed
+
+),
+
+final as (
+
+    select
+        part_number,
+        plant,
+        planned_lead_time_days,
+        safety_stock_qty,
+        reorder_point,
+        lot_size_policy,
+        fixed_lot_size,
+        min_lot_size,
+        last_changed_date,
+        source_file,
+        loaded_at
+    from deduplicated
+    where extract_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+{#
+    normalize_part_number on the cases dagster_project/lib/part_matching.py is held to: upper
+    case; surrounding and inner whitespace (space, tab, no-break space) and - _ . / removed;
+    nothing left = null.
+#}
+
+with
+
+cases as (
+
+    select
+        cases.raw_value,
+        cases.expected
+    from (
+        values
+        (' pn-004711 ', 'PN004711'),
+        ('PN_004711', 'PN004711'),
+        ('pn.004.711', 'PN004711'),
+        ('PN / 004 711', 'PN004711'),
+        ('PN' || chr(9) || '004711', 'PN004711'),
+        ('PN' || chr(160) || '004711', 'PN004711'),
+        ('PN-004711-A', 'PN004711A'),
+        ('ab--c__d..e//f', 'ABCDEF'),
+        ('', null),
+        (' - ', null)
+    ) as cases (raw_value, expected)
+
+),
+
+normalized as (
+
+    select
+        raw_value,
+        expected,
+        {{ normalize_part_number('raw_value') }} as actual
+    from cases
+
+)
+
+select * from normalized
+where not (actual = expected or (actual is null and expected is null))
