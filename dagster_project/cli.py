@@ -172,8 +172,12 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
     for line in report.dbt_tests_failed:
         print(f"  {line}", file=out)
     print(f"serving database: {settings.serving_db}", file=out)
-    print(f"  query it: duckdb -readonly {settings.serving_db} \"from marts.dim_parts limit 5\"",
-          file=out)
+    print("  query it (read-only, also while a run is going):", file=out)
+    print(
+        f"  .venv/bin/python -c \"import duckdb; con = duckdb.connect('{settings.serving_db}', "
+        "read_only=True); print(con.sql('from marts.mart_supplier_lead_times limit 5'))\"",
+        file=out,
+    )
     print(f"governance site: {site_index}", file=out)
     print(f"run log (dbt output): {run_log_path(settings)}", file=out)
     if report.exit_code == 0:
