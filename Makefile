@@ -5,25 +5,17 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SCALE ?= 1
 SEED ?= 42
-LANDING := data/landing
-MANIFEST := dbt/target/manifest.json
-DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/seeds dbt/tests -type f 2>/dev/null) dbt/dbt_project.yml dbt/profiles.yml
 
-# One place decides paths (dagster_project/settings.py); these only give make's own commands
-# the same defaults.
+# Paths are decided by dagster_project/settings.py (environment variables with defaults);
+# `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
-export PLANSIGNAL_PIPELINE_DB ?= $(CURDIR)/data/warehouse/pipeline.duckdb
 
-.PHONY: run test install demo-data ui site bench lint test-all clean
+.PHONY: run test install map demo-data ui site bench lint clean
 
-run: $(STAMP) $(MANIFEST)
-	@if [ -z "$$(find $(LANDING) -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then \
-		echo "data/landing is empty: generating the demo extract (scale $(SCALE))"; \
-		$(PY) -m dagster_project.lib.demo_data --scale $(SCALE) --seed $(SEED); \
-	fi
-	$(PY) -m dagster_project.cli run
+run: $(STAMP)
+	$(PY) -m dagster_project.cli run --demo-scale $(SCALE)
 
-test: $(STAMP) $(MANIFEST)
+test: $(STAMP)
 	$(PY) -m pytest
 
 install: $(STAMP)
@@ -35,13 +27,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-$(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt && ../$(VENV)/bin/dbt parse --quiet --profiles-dir . --project-dir .
+# Map your own ERP's files onto the landing contract (data/mappings/README.md):
+#   make map MAPPING=sap_ecc INPUT=data/samples/sap [ARGS="--extract-date 2026-10-31 --check"]
+map: $(STAMP)
+	$(PY) -m dagster_project.lib.source_mapping --mapping $(MAPPING) --input $(INPUT) $(ARGS)
 
 demo-data: $(STAMP)
 	$(PY) -m dagster_project.lib.demo_data --scale $(SCALE) --seed $(SEED) --force
 
-ui: $(STAMP) $(MANIFEST)
+ui: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	$(VENV)/bin/dagster dev -m dagster_project.definitions
 
@@ -50,7 +44,7 @@ site: $(STAMP)
 	@echo "serving data/site on http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(PY) -m http.server --bind 127.0.0.1 --directory data/site 8000
 
-bench: $(STAMP) $(MANIFEST)
+bench: $(STAMP)
 	$(PY) -m dagster_project.bench --scale $(or $(BENCH_SCALE),100)
 
 lint: $(STAMP)

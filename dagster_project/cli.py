@@ -191,17 +191,39 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
         print(f"  contract failed: {line}", file=out)
 
 
+DEMO_SEED = 42
+
+
+def landing_has_tables(settings: Settings) -> bool:
+    landing = settings.landing_dir
+    return landing.is_dir() and any(
+        p.is_dir() and not p.name.startswith(".") for p in landing.iterdir()
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plansignal")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline headless")
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO log")
+    run.add_argument(
+        "--demo-scale",
+        type=float,
+        default=None,
+        help="when the landing folder holds no table folder, generate the demo extract first",
+    )
     sub.add_parser("site", help="rewrite the governance site from the databases")
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "site":
         print(write_site(settings, None))
         return 0
+    if args.demo_scale is not None and not landing_has_tables(settings):
+        from dagster_project.lib.demo_data import generate
+
+        print(f"{settings.landing_dir} is empty: generating the demo extract "
+              f"(scale {args.demo_scale:g})")
+        generate(args.demo_scale, DEMO_SEED, settings.landing_dir, settings.truth_dir)
     report = run_pipeline(
         settings, log_level="INFO" if args.verbose else "WARNING", quiet_dbt=not args.verbose
     )

@@ -13,7 +13,9 @@ import pytest
 
 from dagster_project.cli import RunReport, run_pipeline, write_site
 from dagster_project.lib.demo_data import generate
-from dagster_project.settings import Settings
+from dagster_project.lib.part_matching import canonical_part_id, normalize_part_number
+from dagster_project.lib.reconciliation_quality import measure
+from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from tests.conftest import point_settings_at
 
 CORE_MARTS = {
@@ -119,3 +121,33 @@ def test_bad_extract_blocks_and_leaves_serving_untouched(pipeline_run, tmp_path)
         bad.unlink()
     recovered = run_pipeline(settings)
     assert recovered.exit_code == 0 and recovered.published
+
+
+def test_part_reconciliation_quality_against_ground_truth(pipeline_run, capsys):
+    settings, _ = pipeline_run
+    quality = measure(settings.serving_db, settings.truth_dir)
+    with capsys.disabled():
+        print(f"\n{quality.summary()}")
+    assert quality.merge_precision == 1.0
+    assert quality.recall >= 0.95
+    assert quality.true_pairs > 0 and quality.merged_pairs > 0
+
+
+def test_committed_crosswalk_is_the_generators(pipeline_run):
+    settings, _ = pipeline_run
+    committed = (DBT_PROJECT_DIR / "seeds" / "part_crosswalk.csv").read_text(encoding="utf-8")
+    generated = (settings.truth_dir / "part_crosswalk.csv").read_text(encoding="utf-8")
+    assert committed.replace('"', "").strip() == generated.replace('"', "").strip()
+
+
+def test_sql_and_python_normalisers_agree_on_every_spelling(pipeline_run):
+    settings, _ = pipeline_run
+    with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
+        rows = con.execute(
+            "select source_part_number, canonical_part_key, canonical_part_id "
+            "from intermediate.int_part_aliases where not is_crosswalked"
+        ).fetchall()
+    assert rows
+    for spelling, key, part_id in rows:
+        assert normalize_part_number(spelling) == key, spelling
+        assert canonical_part_id(key) == part_id, spelling

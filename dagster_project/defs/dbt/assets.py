@@ -7,6 +7,7 @@ from its name: models under models/<layer>/ get the key [<layer>, <model>] and t
 
 
 import os
+import subprocess
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,11 +21,37 @@ from dagster_dbt import (
 )
 
 from dagster_project.resources import Warehouse
-from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable
+from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# `dagster dev` parses the project itself; `make run` and the tests run `dbt parse` first.
-dbt_project.prepare_if_dev()
+DBT_INPUT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    The asset definitions are read from the manifest, so a stale one would describe models
+    that no longer exist (or miss new ones); every entry point (CLI, tests, dagster dev) comes
+    through here, so none needs its own parse step.
+    """
+    manifest = dbt_project.manifest_path
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in DBT_INPUT_DIRS:
+        files.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    newest = max(p.stat().st_mtime for p in files if p.exists())
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return
+    env = {**os.environ, **get_settings().dbt_env()}
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+    )
+
+
+ensure_manifest()
 
 STEWARD_GROUP = "steward_inputs"
 
@@ -63,7 +90,14 @@ def plansignal_dbt_models(
 ) -> Iterator[Any]:
     # dbt reads the pipeline database path from the environment (dbt/profiles.yml).
     os.environ["PLANSIGNAL_PIPELINE_DB"] = warehouse.pipeline_db
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        # If event handling fails mid-stream, dbt must not live on holding the database lock.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait(timeout=60)
 
 
 def dbt_resource() -> DbtCliResource:
