@@ -35,3 +35,27 @@ def point_settings_at(monkeypatch: pytest.MonkeyPatch, root: Path) -> Settings:
 @pytest.fixture
 def tmp_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
     return point_settings_at(monkeypatch, tmp_path)
+
+
+USAID_FILE = REALDATA_DIR / "usaid_scms" / "SCMS_Delivery_History_Dataset.csv"
+
+
+@pytest.fixture(scope="session")
+def usaid_pipeline_run(tmp_path_factory: pytest.TempPathFactory):
+    """The real USAID SCMS history mapped onto the landing contract and run end to end.
+
+    Read from ../shared/realdata (never copied into the project); skipped where it is absent.
+    """
+    if not USAID_FILE.is_file():
+        pytest.skip(f"real data not available: {USAID_FILE}")
+    from dagster_project.cli import run_pipeline
+    from dagster_project.lib.source_mapping import apply_mapping, load_mapping
+    from dagster_project.settings import REPO_ROOT
+
+    monkeypatch = pytest.MonkeyPatch()
+    settings = point_settings_at(monkeypatch, tmp_path_factory.mktemp("usaid"))
+    mapping = load_mapping(REPO_ROOT / "data" / "mappings" / "usaid_scms.yml")
+    apply_mapping(mapping, USAID_FILE.parent, settings.landing_dir, tag="2015-09-30")
+    report = run_pipeline(settings)
+    yield settings, report
+    monkeypatch.undo()
