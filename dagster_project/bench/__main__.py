@@ -1,0 +1,282 @@
+"""`make bench`: where the time and memory of a plansignal run go, against DuckDB's floor.
+
+    python -m dagster_project.bench --scale 100 [--workdir DIR] [--keep]
+
+Stages, each in its own process so its peak memory is its own:
+1. generate the demo extract (scale N: about N x 100,000 goods receipts);
+2. the full pipeline (`python -m dagster_project.cli run`), per Dagster step from the run's
+   event log: raw ingestion with raw contracts, dbt build, mart contracts, publish, site;
+3. the same pipeline again with nothing new;
+4. the floor: the core lead-time computation alone as plain SQL in bare DuckDB on the same
+   files (dagster_project/bench/floor.sql).
+Peak memory is the largest single process's resident set, sampled every 0.1 s (the pipeline's
+Python process and its dbt subprocess are measured separately; the larger one counts).
+Prints one table and writes it as JSON (default data/bench/bench_scale_<N>.json), with the
+machine it ran on and the part-reconciliation quality against the generator's ground truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from dagster_project.settings import REPO_ROOT
+
+FLOOR_SQL = Path(__file__).with_name("floor.sql")
+GOALS = {
+    "full_run_vs_floor_max": 4.0,
+    "rerun_vs_full_max": 0.15,
+    "peak_memory_gb_max": 6.0,
+}
+
+
+@dataclass
+class Sample:
+    at: float
+    largest_rss: int
+    largest_cmd: str
+
+
+@dataclass
+class StageResult:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    peak_process: str = ""
+    steps: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+class TreeSampler:
+    """Samples the largest resident set among a process and its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.samples: list[Sample] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                break
+            best, best_cmd = 0, ""
+            for proc in procs:
+                try:
+                    rss = proc.memory_info().rss
+                    if rss > best:
+                        best, best_cmd = rss, " ".join(proc.cmdline()[:3])
+                except psutil.Error:
+                    continue
+            self.samples.append(Sample(time.time(), best, best_cmd))
+            self._stop.wait(self.interval)
+
+    def peak(self, start: float = 0.0, end: float = float("inf")) -> Sample:
+        window = [s for s in self.samples if start <= s.at <= end]
+        return max(window, key=lambda s: s.largest_rss, default=Sample(0, 0, ""))
+
+
+def run_measured(
+    name: str, cmd: list[str], env: dict[str, str]
+) -> tuple[StageResult, TreeSampler]:
+    started = time.time()
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    with TreeSampler(proc.pid) as sampler:
+        output, _ = proc.communicate()
+    seconds = time.time() - started
+    if proc.returncode != 0:
+        sys.stderr.write(output[-4000:])
+        raise SystemExit(f"bench: stage {name!r} failed with exit code {proc.returncode}")
+    peak = sampler.peak()
+    return StageResult(name, seconds, peak.largest_rss / 2**20, peak.largest_cmd), sampler
+
+
+STEP_STAGES = (
+    ("raw__", "ingest + raw contracts"),
+    ("plansignal_dbt_models", "dbt build"),
+    ("marts__", "mart contracts"),
+    ("serving__", "publish"),
+    ("site__", "site"),
+)
+
+
+def step_windows(dagster_home: Path) -> dict[str, tuple[float, float]]:
+    """Start and end time of every step of the newest run in this Dagster home."""
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        windows: dict[str, list[float]] = {}
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            span = windows.setdefault(event.step_key, [entry.timestamp, entry.timestamp])
+            span[0] = min(span[0], entry.timestamp)
+            span[1] = max(span[1], entry.timestamp)
+    return {k: (v[0], v[1]) for k, v in windows.items()}
+
+
+def stage_breakdown(
+    windows: dict[str, tuple[float, float]], sampler: TreeSampler
+) -> dict[str, dict[str, float]]:
+    breakdown: dict[str, dict[str, float]] = {}
+    for prefix, stage in STEP_STAGES:
+        spans = [w for key, w in windows.items() if key.startswith(prefix)]
+        if not spans:
+            continue
+        seconds = sum(end - start for start, end in spans)
+        peak = max(sampler.peak(start, end).largest_rss for start, end in spans)
+        breakdown[stage] = {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20)}
+    return breakdown
+
+
+def floor_command(landing: Path, database: Path) -> list[str]:
+    sql = FLOOR_SQL.read_text(encoding="utf-8").replace("{landing}", str(landing))
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1]); con.execute(sys.argv[2]); "
+        "print(con.execute('select count(*) from supplier_lead_times').fetchone()[0])"
+    )
+    return [sys.executable, "-c", script, str(database), sql]
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dagster_project.bench")
+    parser.add_argument("--scale", type=float, default=100.0)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    args = parser.parse_args(argv)
+
+    bench_dir = REPO_ROOT / "data" / "bench"
+    work = (args.workdir or bench_dir / f"scale_{args.scale:g}").resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    env = {
+        **os.environ,
+        "PLANSIGNAL_DATA_DIR": str(work / "data"),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+    }
+    for var in ("PLANSIGNAL_LANDING_DIR", "PLANSIGNAL_PIPELINE_DB", "PLANSIGNAL_SERVING_DB",
+                "PLANSIGNAL_WAREHOUSE_DIR", "PLANSIGNAL_SITE_DIR", "PLANSIGNAL_TRUTH_DIR"):
+        env.pop(var, None)
+    py = sys.executable
+    landing = work / "data" / "landing"
+    stages: list[StageResult] = []
+
+    print(f"bench: scale {args.scale:g} in {work}", file=sys.stderr)
+    generated, _ = run_measured(
+        "generate extract",
+        [py, "-m", "dagster_project.lib.demo_data", "--scale", str(args.scale), "--landing",
+         str(landing), "--truth", str(work / "data" / "demo_truth")],
+        env,
+    )
+    stages.append(generated)
+    for name in ("full run", "re-run, nothing new"):
+        print(f"bench: {name} ...", file=sys.stderr)
+        result, sampler = run_measured(name, [py, "-m", "dagster_project.cli", "run"], env)
+        result.steps = stage_breakdown(step_windows(work / "dagster_home"), sampler)
+        stages.append(result)
+    print("bench: floor ...", file=sys.stderr)
+    floor, _ = run_measured("floor (bare DuckDB SQL)",
+                            floor_command(landing, work / "floor.duckdb"), env)
+    stages.append(floor)
+
+    from dagster_project.lib.reconciliation_quality import measure
+
+    quality = measure(work / "data" / "warehouse" / "planning.duckdb", work / "data" / "demo_truth")
+    full, rerun = stages[1], stages[2]
+    peak_gb = max(s.peak_rss_mb for s in stages[1:3]) / 1024
+    ratios = {
+        "full_run_vs_floor": round(full.seconds / floor.seconds, 2),
+        "rerun_vs_full": round(rerun.seconds / full.seconds, 3),
+        "peak_memory_gb": round(peak_gb, 2),
+    }
+    report = {
+        "scale": args.scale,
+        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "stages": [asdict(s) for s in stages],
+        "ratios": ratios,
+        "goals": GOALS,
+        "goals_met": {
+            "full_run_vs_floor": ratios["full_run_vs_floor"] <= GOALS["full_run_vs_floor_max"],
+            "rerun_vs_full": ratios["rerun_vs_full"] <= GOALS["rerun_vs_full_max"],
+            "peak_memory": peak_gb <= GOALS["peak_memory_gb_max"],
+        },
+        "part_reconciliation": {
+            "merge_precision": round(quality.merge_precision, 4),
+            "recall": round(quality.recall, 4),
+            "review_precision": round(quality.review_precision, 4),
+            "summary": quality.summary(),
+        },
+    }
+    out = args.out or bench_dir / f"bench_scale_{args.scale:g}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print_table(report)
+    print(f"written: {out}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def print_table(report: dict) -> None:
+    print(f"\nplansignal bench, scale {report['scale']:g} "
+          f"({report['machine']['cpus']} cores, {report['machine']['memory_gb']} GB)")
+    print(f"{'stage':<34}{'wall s':>10}{'peak MB':>10}{'x floor':>9}")
+    floor_s = report["stages"][-1]["seconds"]
+    for stage in report["stages"]:
+        print(f"{stage['name']:<34}{stage['seconds']:>10.1f}{stage['peak_rss_mb']:>10.0f}"
+              f"{stage['seconds'] / floor_s:>9.1f}")
+        for step, values in stage.get("steps", {}).items():
+            print(f"  {step:<32}{values['seconds']:>10.1f}{values['peak_rss_mb']:>10.0f}"
+                  f"{values['seconds'] / floor_s:>9.1f}")
+    r, g = report["ratios"], report["goals_met"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print(f"full run / floor: {r['full_run_vs_floor']} "
+          f"(goal <= 4: {verdict(g['full_run_vs_floor'])})")
+    print(f"re-run / full run: {r['rerun_vs_full']} (goal <= 0.15: {verdict(g['rerun_vs_full'])})")
+    print(f"peak memory: {r['peak_memory_gb']} GB (goal <= 6: {verdict(g['peak_memory'])})")
+    print(report["part_reconciliation"]["summary"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
