@@ -1,0 +1,436 @@
+"""What the site shows, read from DuckDB with every aggregation done in SQL.
+
+Contract results come from the pipeline database (``dq.contract_results`` keeps every run,
+failed ones too); the planning facts come from the serving database, i.e. what analysts see.
+Row counts returned to Python are bounded (top-N lists, binned histograms, capped samples), so
+the site stays fast at scale 100.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+Row = dict[str, Any]
+log = logging.getLogger(__name__)
+
+TREND_RUNS = 30  # contract runs shown in the pass-rate trend
+TOP_ROWS = 12  # rows per table on the index page
+DETAIL_ROWS = 2000  # rows per detail page (the marts hold the rest)
+SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
+EXCLUDED_ROWS = 50  # excluded PO lines listed per part
+
+SEVERITY_RANK = "case severity when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end"
+
+# How big a finding is, comparable within its type: relative lead-time drift, relative safety
+# stock deviation, share of the requirement not on hand, years unchanged, match score, ...
+MAGNITUDE = """
+case finding_type
+  when 'lead_time_drift' then abs(try_cast(evidence ->> 'drift_days' as double))
+    / greatest(coalesce(try_cast(evidence ->> 'erp_planned_lead_time_days' as double),
+                        try_cast(evidence ->> 'mrp_planned_lead_time_days' as double), 1), 1)
+  when 'safety_stock_deviation' then abs(try_cast(evidence ->> 'deviation_ratio' as double))
+  when 'false_availability' then
+    greatest(try_cast(evidence ->> 'required_qty' as double)
+             - coalesce(try_cast(evidence ->> 'on_hand_qty' as double), 0), 0)
+    / greatest(try_cast(evidence ->> 'required_qty' as double), 1)
+  when 'stale_safety_stock' then try_cast(evidence ->> 'days_since_last_change' as double) / 365
+  when 'possible_duplicate_part' then try_cast(evidence ->> 'score' as double)
+  when 'duplicate_part_records' then try_cast(evidence ->> 'n_erp_item_records' as double)
+  when 'order_policy_conflict' then coalesce(
+    try_cast(evidence ->> 'n_po_lines_below_min_order_qty' as double)
+    + try_cast(evidence ->> 'n_po_lines_not_order_multiple' as double), 1)
+  else 0
+end
+"""
+
+
+# The same, as words a reviewer reads.
+MAGNITUDE_LABEL = """
+case finding_type
+  when 'lead_time_drift' then format('{:+.0f} d vs {:.0f} d planned',
+    try_cast(evidence ->> 'drift_days' as double),
+    coalesce(try_cast(evidence ->> 'erp_planned_lead_time_days' as double),
+             try_cast(evidence ->> 'mrp_planned_lead_time_days' as double)))
+  when 'safety_stock_deviation' then format('{:+.0f} % vs recommended',
+    100 * try_cast(evidence ->> 'deviation_ratio' as double))
+  when 'false_availability' then format('{:.0f} % of need not on hand, PO {} d late',
+    100 * greatest(try_cast(evidence ->> 'required_qty' as double)
+                   - coalesce(try_cast(evidence ->> 'on_hand_qty' as double), 0), 0)
+        / greatest(try_cast(evidence ->> 'required_qty' as double), 1),
+    evidence ->> 'days_past_due')
+  when 'stale_safety_stock' then format('unchanged {:.1f} years',
+    try_cast(evidence ->> 'days_since_last_change' as double) / 365)
+  when 'possible_duplicate_part' then format('match score {:.2f}',
+    try_cast(evidence ->> 'score' as double))
+  when 'duplicate_part_records' then format('{} ERP item records',
+    evidence ->> 'n_erp_item_records')
+  else ''
+end
+"""
+
+
+@dataclass
+class QualityData:
+    """Contract results: per table latest validation, trend over runs, latest failures."""
+
+    source: str = ""  # which database the history came from
+    latest_run_id: str | None = None
+    latest_run_at: Any = None
+    tables: list[Row] = field(default_factory=list)
+    trend: list[Row] = field(default_factory=list)
+    failures: list[Row] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class PartEvidence:
+    part: Row
+    findings: list[Row] = field(default_factory=list)
+    suppliers: list[Row] = field(default_factory=list)
+    points: list[Row] = field(default_factory=list)
+    histogram: list[Row] = field(default_factory=list)
+    excluded: list[Row] = field(default_factory=list)
+    excluded_counts: list[Row] = field(default_factory=list)
+    n_completed: int = 0
+    safety_stock: list[Row] = field(default_factory=list)
+    availability: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class MartData:
+    """Planning facts from the serving database (empty when nothing is published)."""
+
+    published: bool = False
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    kpis: Row = field(default_factory=dict)
+    findings_by_type: list[Row] = field(default_factory=list)
+    top_findings: list[Row] = field(default_factory=list)
+    worklist: list[Row] = field(default_factory=list)
+    drift: list[Row] = field(default_factory=list)
+    drift_hist: list[Row] = field(default_factory=list)
+    safety_stock: list[Row] = field(default_factory=list)
+    safety_hist: list[Row] = field(default_factory=list)
+    availability: list[Row] = field(default_factory=list)
+    availability_by_plant: list[Row] = field(default_factory=list)
+    parts: dict[str, PartEvidence] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # sections that could not be read
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[Row]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0])
+
+
+@contextlib.contextmanager
+def _read_only(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _contract_sql(relation: str) -> dict[str, str]:
+    # One row per (run, table): the unit of the trend and of "latest validation of a table".
+    per_run = f"""
+        select run_id, table_name, any_value(suite) as suite, min(validated_at) as run_at,
+            count(*) as evaluated, count(*) filter (where success) as passed,
+            count(*) filter (where not success and severity = 'ERROR') as errors,
+            count(*) filter (where not success and severity = 'WARNING') as warnings,
+            count(distinct source_file) as extracts
+        from {relation} group by run_id, table_name
+    """
+    return {
+        "latest": f"select run_id, min(validated_at) as run_at from {relation} "
+                  "group by run_id order by run_at desc limit 1",
+        "tables": f"""
+            select *, passed / evaluated as pass_rate from ({per_run})
+            qualify row_number() over (partition by table_name order by run_at desc) = 1
+            order by errors desc, warnings desc, table_name
+        """,
+        "trend": f"""
+            with runs as (select run_id, min(validated_at) as started from {relation}
+                          group by run_id order by started desc limit {TREND_RUNS})
+            select p.run_id, runs.started as run_at, p.table_name,
+                p.passed / p.evaluated as pass_rate, p.errors, p.warnings
+            from ({per_run}) p join runs using (run_id) order by run_at, table_name
+        """,
+        "failures": f"""
+            with latest as (
+                select table_name, run_id from ({per_run})
+                qualify row_number() over (partition by table_name order by run_at desc) = 1)
+            select r.table_name, r.run_id, coalesce(r.source_file, '') as source_file,
+                r.expectation_type, coalesce(r.column_name, '') as column_name, r.severity,
+                r.unexpected_count, r.element_count, left(r.observed_value, 120) as observed
+            from {relation} r join latest using (table_name, run_id)
+            where not r.success
+            order by case r.severity when 'ERROR' then 1 else 2 end, r.table_name
+            limit 200
+        """,
+    }
+
+
+def read_quality(pipeline_db: Path, serving_db: Path) -> QualityData:
+    """Contract history from the pipeline database, else the serving copy (published runs)."""
+    candidates = [(pipeline_db, "dq", "contract_results"),
+                  (serving_db, "marts", "dq_contract_history")]
+    notes = []
+    for db, schema, table in candidates:
+        if not db.exists():
+            continue
+        try:
+            with _read_only(db) as con:
+                if not _exists(con, schema, table):
+                    continue
+                sql = _contract_sql(f"{schema}.{table}")
+                data = QualityData(source=f"{db.name}: {schema}.{table}")
+                latest = con.execute(sql["latest"]).fetchone()
+                if latest:
+                    data.latest_run_id, data.latest_run_at = latest
+                data.tables = _rows(con, sql["tables"])
+                data.trend = _rows(con, sql["trend"])
+                data.failures = _rows(con, sql["failures"])
+                data.note = " ".join(notes)
+                return data
+        except duckdb.IOException as exc:  # locked by a running pipeline: use the other copy
+            notes.append(f"{db.name} unreadable ({str(exc).splitlines()[0]}).")
+    return QualityData(note=" ".join(notes) or "No contract has run yet.")
+
+
+FINDING_COLUMNS = """finding_id, finding_type, severity, canonical_part_id, canonical_part_number,
+    supplier_id, plant, proposed_change, evidence"""
+
+
+def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
+    data = MartData()
+    if not serving_db.exists():
+        return data
+    with _read_only(serving_db) as con:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by 1").fetchall()]
+        data.mart_rows = {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0]
+                          for n in names}
+        needed = {"dim_parts", "fct_po_line_lead_times", "mart_supplier_lead_times",
+                  "mart_safety_stock_review", "mart_availability_check",
+                  "mart_master_data_exceptions"}
+        if not needed <= set(names):
+            return data
+        data.published = True
+        sections: list[tuple[str, Callable[[], None]]] = [
+            ("overview", lambda: _read_overview(con, data)),
+            ("findings", lambda: _read_findings(con, data, top_parts)),
+            ("lead times", lambda: _read_lead_times(con, data)),
+            ("safety stock", lambda: _read_safety_stock(con, data)),
+            ("availability", lambda: _read_availability(con, data)),
+            ("evidence pages", lambda: _read_parts(con, data)),
+        ]
+        for name, read in sections:
+            # A mart whose columns changed costs its section, not the site: the site is also
+            # what reviewers read after a failed run.
+            try:
+                read()
+            except duckdb.Error as exc:
+                message = f"{name}: {str(exc).splitlines()[0][:300]}"
+                log.warning("governance site section not read: %s", message)
+                data.errors.append(message)
+    return data
+
+
+def _read_overview(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    data.kpis = _rows(con, """
+        select (select count(*) from marts.dim_parts) as parts,
+          (select count(*) from marts.mart_master_data_exceptions) as findings,
+          (select count(*) from marts.mart_master_data_exceptions where severity = 'high')
+            as high_findings,
+          (select count(*) from marts.mart_supplier_lead_times
+            where is_drifting_vs_erp or is_drifting_vs_mrp) as drifting_part_suppliers,
+          (select count(*) from marts.mart_supplier_lead_times) as part_suppliers,
+          (select count(*) from marts.mart_safety_stock_review where is_safety_stock_deviation)
+            as safety_stock_deviations,
+          (select count(*) from marts.mart_safety_stock_review where is_stale) as stale_parameters,
+          (select count(*) from marts.mart_availability_check where false_available)
+            as false_available,
+          (select count(*) from marts.mart_availability_check) as availability_checks
+    """)[0]
+
+
+def _read_findings(con: duckdb.DuckDBPyConnection, data: MartData, top_parts: int) -> None:
+    data.findings_by_type = _rows(con, f"""
+        select finding_type, severity, count(*) as findings,
+            count(distinct canonical_part_id) as parts
+        from marts.mart_master_data_exceptions group by finding_type, severity
+        order by {SEVERITY_RANK}, findings desc
+    """)
+    # The worklist order: severity, then how extreme the finding is within its type (its
+    # percentile), then its raw magnitude; so each type's worst cases come up, not one type's.
+    con.execute(f"""
+        create or replace temp table ranked_findings as
+        select {FINDING_COLUMNS}, magnitude, size,
+            row_number() over (order by {SEVERITY_RANK}, pct desc, magnitude desc, finding_id)
+              as worklist_rank
+        from (select *, cume_dist() over (partition by finding_type, severity
+                                           order by magnitude nulls first) as pct
+              from (select *, {MAGNITUDE} as magnitude, {MAGNITUDE_LABEL} as size
+                    from marts.mart_master_data_exceptions))
+    """)
+    data.worklist = _rows(con, f"select * exclude (evidence) from ranked_findings "
+                               f"order by worklist_rank limit {DETAIL_ROWS}")
+    data.top_findings = _rows(con, f"""
+        select * exclude (evidence) from ranked_findings
+        where canonical_part_id in (
+            select canonical_part_id from ranked_findings where canonical_part_id is not null
+            group by 1 order by min(worklist_rank) limit {int(top_parts)})
+        qualify row_number() over (partition by canonical_part_id order by worklist_rank) = 1
+        order by worklist_rank
+    """)
+
+
+def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    data.drift = _rows(con, f"""
+        select canonical_part_id, canonical_part_number, supplier_id, n_lines,
+            median_lead_time_days, p90_lead_time_days, erp_planned_lead_time_days,
+            mrp_planned_lead_time_days, drift_vs_erp_days, drift_vs_mrp_days,
+            recommended_lead_time_days, on_time_rate, low_confidence
+        from marts.mart_supplier_lead_times
+        where not low_confidence and (is_drifting_vs_erp or is_drifting_vs_mrp)
+        order by greatest(abs(coalesce(drift_vs_erp_days, 0)),
+                          abs(coalesce(drift_vs_mrp_days, 0))) desc, canonical_part_number
+        limit {DETAIL_ROWS}
+    """)
+    # Drift distribution in 5-day bins, clipped at +-100 days so outliers do not flatten it.
+    data.drift_hist = _rows(con, """
+        select basis, least(greatest(floor(drift / 5) * 5, -100), 100) as bin, count(*) as n
+        from (unpivot (select drift_vs_erp_days as "vs ERP", drift_vs_mrp_days as "vs MRP"
+                       from marts.mart_supplier_lead_times where not low_confidence)
+              on "vs ERP", "vs MRP" into name basis value drift)
+        group by all order by basis, bin
+    """)
+
+
+def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    data.safety_stock = _rows(con, f"""
+        select canonical_part_id, canonical_part_number, plant, current_safety_stock,
+            recommended_safety_stock, safety_stock_deviation_ratio, is_safety_stock_deviation,
+            is_stale, last_changed_date, lead_time_basis, mean_daily_demand
+        from marts.mart_safety_stock_review
+        where is_safety_stock_deviation or is_stale
+        order by is_safety_stock_deviation desc, abs(safety_stock_deviation_ratio) desc nulls last,
+            canonical_part_number, plant
+        limit {DETAIL_ROWS}
+    """)
+    # Deviation of current from recommended, in 10 % bins clipped to [-100 %, +300 %].
+    data.safety_hist = _rows(con, """
+        select least(greatest(floor(safety_stock_deviation_ratio * 10) / 10, -1), 3) as bin,
+            is_stale, count(*) as n
+        from marts.mart_safety_stock_review where safety_stock_deviation_ratio is not null
+        group by all order by bin
+    """)
+
+
+def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    data.availability = _rows(con, f"""
+        select canonical_part_id, canonical_part_number, plant, as_of_date, required_qty,
+            mrp_available_qty, on_hand_qty, covering_po_number, covering_po_line,
+            covering_supplier_id, covering_due_date, days_past_due
+        from marts.mart_availability_check where false_available
+        order by days_past_due desc nulls last, canonical_part_number, plant
+        limit {DETAIL_ROWS}
+    """)
+    data.availability_by_plant = _rows(con, """
+        select plant, count(*) filter (where false_available) as false_available,
+            count(*) filter (where mrp_status = 'AVAILABLE') as reported_available,
+            count(*) as checks
+        from marts.mart_availability_check group by plant order by plant
+    """)
+
+
+def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    """Evidence for the worklist's top parts: a handful of set-based queries for all of them."""
+    ids = [f["canonical_part_id"] for f in data.top_findings]
+    if not ids:
+        return
+    con.execute("create or replace temp table site_parts (canonical_part_id varchar)")
+    con.executemany("insert into site_parts values (?)", [[i] for i in ids])
+
+    def by_part(sql: str) -> dict[str, list[Row]]:
+        grouped: dict[str, list[Row]] = {}
+        for row in _rows(con, sql):
+            grouped.setdefault(row["canonical_part_id"], []).append(row)
+        return grouped
+
+    parts = by_part("select * from marts.dim_parts join site_parts using (canonical_part_id)")
+    findings = by_part("""
+        select * exclude (evidence) from ranked_findings join site_parts using (canonical_part_id)
+        order by worklist_rank""")
+    suppliers = by_part("""
+        select * from marts.mart_supplier_lead_times join site_parts using (canonical_part_id)
+        order by n_lines desc, supplier_id""")
+    points = by_part(f"""
+        select canonical_part_id, supplier_id, po_number, po_line, order_date, completion_date,
+            lead_time_days, short_closed
+        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
+        where not is_excluded and completion_date is not null and lead_time_days is not null
+        qualify row_number() over (partition by canonical_part_id
+                                   order by completion_date desc, po_number, po_line)
+                <= {SCATTER_POINTS}
+        order by completion_date""")
+    # The distribution the recommendation is computed from: lines inside the statistics window.
+    hist = by_part("""
+        select f.canonical_part_id, f.supplier_id, f.lead_time_days, count(*) as n
+        from marts.fct_po_line_lead_times f join site_parts using (canonical_part_id)
+        left join marts.mart_supplier_lead_times s using (canonical_part_id, supplier_id)
+        where not f.is_excluded and f.lead_time_days is not null
+          and f.completion_date between coalesce(s.lead_time_window_start_date, f.completion_date)
+                                    and coalesce(s.lead_time_window_end_date, f.completion_date)
+        group by all order by f.lead_time_days""")
+    completed = {r["canonical_part_id"]: r["n"] for r in _rows(con, """
+        select canonical_part_id, count(*) as n from marts.fct_po_line_lead_times
+        join site_parts using (canonical_part_id)
+        where not is_excluded and lead_time_days is not null group by 1""")}
+    excluded_counts = by_part("""
+        select canonical_part_id, exclusion_reason, count(*) as lines
+        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
+        where is_excluded group by all order by lines desc""")
+    excluded = by_part(f"""
+        select canonical_part_id, exclusion_reason, po_number, po_line, supplier_id, order_date,
+            line_status, order_qty, net_received_qty, first_receipt_date, last_receipt_date
+        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
+        where is_excluded
+        qualify row_number() over (partition by canonical_part_id
+                                   order by order_date desc, po_number, po_line)
+                <= {EXCLUDED_ROWS}
+        order by exclusion_reason, order_date desc""")
+    safety = by_part("""
+        select * from marts.mart_safety_stock_review join site_parts using (canonical_part_id)
+        order by plant""")
+    availability = by_part("""
+        select * from marts.mart_availability_check join site_parts using (canonical_part_id)
+        where false_available or mrp_status = 'SHORT'
+        qualify row_number() over (partition by canonical_part_id
+                                   order by as_of_date desc, plant) <= 50
+        order by as_of_date desc, plant""")
+    for pid in ids:
+        part = (parts.get(pid) or [{"canonical_part_id": pid}])[0]
+        data.parts[pid] = PartEvidence(
+            part=part, findings=findings.get(pid, []), suppliers=suppliers.get(pid, []),
+            points=points.get(pid, []), histogram=hist.get(pid, []),
+            excluded=excluded.get(pid, []), excluded_counts=excluded_counts.get(pid, []),
+            n_completed=completed.get(pid, 0), safety_stock=safety.get(pid, []),
+            availability=availability.get(pid, []),
+        )

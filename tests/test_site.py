@@ -1,0 +1,354 @@
+"""The governance site, built from a real pipeline run and looked at in a real browser.
+
+A small generated extract runs through the whole pipeline once (module fixture), the CLI writes
+the site, a local http.server serves it on 127.0.0.1 and headless Chromium (Debian's chromium +
+chromium-driver, installed by tests/setup_chromium.sh) loads the pages. The tests assert on what
+renders: the status line, the contract table, plotly charts, every local link, and that no page
+asks for anything outside the site (it must work offline).
+
+Without chromium the browser tests skip, except in CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from functools import partial
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import duckdb
+import pytest
+
+from dagster_project.cli import RunReport, run_pipeline, write_site
+from dagster_project.lib.demo_data import generate
+from dagster_project.lib.site import build_site
+from dagster_project.settings import REPO_ROOT, Settings
+from tests.conftest import point_settings_at
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOT_DIR = REPO_ROOT / "data" / "site_screenshots"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1400,1800",
+]
+# Any element that loads a resource from another host (links in <a> are fine: not fetched).
+EXTERNAL_RESOURCE = re.compile(
+    r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)
+
+
+@dataclass
+class SiteRun:
+    settings: Settings
+    report: RunReport
+    index: Path
+    build_seconds: float
+
+
+@pytest.fixture(scope="module")
+def site_run(tmp_path_factory: pytest.TempPathFactory) -> SiteRun:
+    monkeypatch = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("plansignal_site")
+    settings = point_settings_at(monkeypatch, root)
+    generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
+    report = run_pipeline(settings)
+    t0 = time.perf_counter()
+    index = Path(write_site(settings, report))
+    yield SiteRun(settings, report, index, time.perf_counter() - t0)
+    monkeypatch.undo()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest output quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site_run: SiteRun) -> str:
+    handler = partial(_QuietHandler, directory=str(site_run.settings.site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: a free port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        message = ("headless chromium and chromedriver are not installed: "
+                   "run tests/setup_chromium.sh (apt-get install chromium chromium-driver)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium_profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, script: str, timeout: float = 30.0) -> object:
+    """Poll a JavaScript expression until it is truthy; returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(f"return {script}")
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+DRAWN_CHARTS = ("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                ".filter(function (e) { return e.querySelector('.main-svg'); }).length")
+
+
+def _severe_console_errors(driver) -> list[str]:
+    """SEVERE browser log entries since the last call (reading the log clears it)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _open(driver, url: str) -> None:
+    _severe_console_errors(driver)  # drop what earlier pages logged
+    driver.get(url)
+
+
+def _requested_urls(driver) -> list[str]:
+    return driver.execute_script(
+        "return [location.href].concat(performance.getEntriesByType('resource')"
+        ".map(function (e) { return e.name; }))")
+
+
+def _full_page_screenshot(driver, name: str, tmp_dir: Path) -> Path:
+    """Screenshot the whole page into the pytest tmp dir and data/site_screenshots/."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, min(max(height, 800), 12000))
+    time.sleep(0.5)  # let plotly's responsive charts settle at the new size
+    shot = tmp_dir / name
+    driver.save_screenshot(str(shot))
+    driver.set_window_size(1400, 1800)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT_DIR / name)
+    return shot
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.urls.append(value)
+
+
+def _local_links(page: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return [u for u in parser.urls
+            if not urlparse(u).scheme and not u.startswith(("#", "//", "data:"))]
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _first_part_page(site_dir: Path) -> str:
+    links = [u for u in _local_links(site_dir / "index.html") if u.startswith("parts/")]
+    assert links, "index.html links to no per-part evidence page"
+    return links[0]
+
+
+# --- the build itself ------------------------------------------------------------------------
+
+
+def test_site_is_written_by_the_run_quickly_and_completely(site_run):
+    site = site_run.settings.site_dir
+    assert site_run.report.exit_code == 0, site_run.report.step_failures
+    assert site_run.index == site / "index.html"
+    # dbt docs generate (about 4 s, in parallel) dominates; generous for a loaded CI machine.
+    assert site_run.build_seconds < 60, f"site took {site_run.build_seconds:.1f} s"
+    for name in ("assets/plotly.min.js", "assets/site.css", "findings.html",
+                 "lead_times.html", "safety_stock.html", "availability.html"):
+        assert (site / name).is_file(), name
+    assert any((site / "parts").glob("*.html"))
+    leftovers = [p.name for p in site.rglob(".*") if p.name.endswith((".tmp", ".new", ".old"))]
+    assert not leftovers, f"temporary files left in the site: {leftovers}"
+
+
+def test_no_page_loads_anything_from_outside_the_site(site_run):
+    offenders = []
+    for page in site_run.settings.site_dir.rglob("*.html"):
+        match = EXTERNAL_RESOURCE.search(page.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            offenders.append(f"{page.relative_to(site_run.settings.site_dir)}: {match.group(0)}")
+    assert not offenders, offenders[:5]
+
+
+def test_great_expectations_data_docs_show_this_runs_contracts(site_run):
+    gx_index = site_run.settings.site_dir / "gx" / "index.html"
+    assert gx_index.is_file(), (
+        "no GX Data Docs: the run saved no validation results under <warehouse>/validations; "
+        "record_outcomes must call lib.site.persist_validation_results(con, outcomes)")
+    with duckdb.connect(str(site_run.settings.pipeline_db), read_only=True) as con:
+        suites = {r[0] for r in con.execute(
+            "select distinct suite from dq.contract_results where run_id = ?",
+            [site_run.report.run_id]).fetchall()}
+    assert suites
+    text = gx_index.read_text(encoding="utf-8")
+    assert all(suite in text for suite in suites), suites
+    assert site_run.report.run_id in text
+
+
+def test_dbt_docs_are_copied_into_the_site(site_run):
+    page = site_run.settings.site_dir / "dbt" / "index.html"
+    assert page.is_file()
+    text = page.read_text(encoding="utf-8")
+    assert "mart_supplier_lead_times" in text and len(text) > 100_000
+
+
+def test_site_builds_before_anything_is_published(tmp_path):
+    """A first run that failed early still gets a readable site."""
+    index = build_site(tmp_path / "none.duckdb", tmp_path / "none2.duckdb", tmp_path / "site",
+                       "Run x FAILED; nothing published yet.", dbt_docs=False)
+    text = index.read_text(encoding="utf-8")
+    assert "Run x FAILED" in text and "Nothing published" in text
+
+
+def test_failed_contracts_are_listed_and_the_status_is_red(tmp_path):
+    pipeline_db = tmp_path / "pipeline.duckdb"
+    with duckdb.connect(str(pipeline_db)) as con:
+        con.execute("create schema dq")
+        con.execute("""create table dq.contract_results (run_id varchar, suite varchar,
+            table_name varchar, expectation_type varchar, column_name varchar,
+            kwargs_json varchar, severity varchar, success boolean, observed_value varchar,
+            unexpected_count bigint, element_count bigint, validated_at timestamp,
+            source_file varchar)""")
+        con.execute("""insert into dq.contract_results values
+            ('r1', 's', 'raw.t', 'expect_column_values_to_not_be_null', 'a', '{}', 'ERROR',
+             true, null, 0, 10, '2026-01-01 10:00', 'x.csv'),
+            ('r2', 's', 'raw.t', 'expect_column_values_to_not_be_null', 'a', '{}', 'ERROR',
+             false, null, 3, 10, '2026-01-02 10:00', 'y.csv'),
+            ('r2', 's', 'raw.t', 'expect_column_values_to_be_between', 'b', '{}', 'WARNING',
+             true, null, 0, 10, '2026-01-02 10:00', 'y.csv')""")
+    index = build_site(pipeline_db, tmp_path / "none.duckdb", tmp_path / "site",
+                       "Run r2 FAILED; the serving database still holds the last good run.",
+                       dbt_docs=False)
+    text = index.read_text(encoding="utf-8")
+    assert 'id="status" class="failed"' in text
+    failures = text[text.index('id="failures-table"'):]
+    assert "expect_column_values_to_not_be_null" in failures and "y.csv" in failures
+    assert "50.0 %" in text  # raw.t: 1 of 2 expectations met in its latest run
+    assert 'id="chart-contract-trend"' in text
+
+
+def test_a_mart_with_unexpected_columns_costs_a_section_not_the_site(tmp_path):
+    serving_db = tmp_path / "planning.duckdb"
+    with duckdb.connect(str(serving_db)) as con:
+        con.execute("create schema marts")
+        for table in ("dim_parts", "fct_po_line_lead_times", "mart_supplier_lead_times",
+                      "mart_safety_stock_review", "mart_availability_check",
+                      "mart_master_data_exceptions"):
+            con.execute(f"create table marts.{table} (canonical_part_id varchar)")
+    index = build_site(tmp_path / "none.duckdb", serving_db, tmp_path / "site", "Run x.",
+                       dbt_docs=False)
+    assert "could not be read" in index.read_text(encoding="utf-8")
+
+
+# --- in the browser --------------------------------------------------------------------------
+
+
+def test_index_renders_status_contracts_and_charts(site_run, base_url, browser, tmp_path):
+    _open(browser, base_url + "index.html")
+    assert _wait(browser, "window.Plotly !== undefined")
+    assert _wait(browser, f"{DRAWN_CHARTS} >= 5"), "fewer than 5 plotly charts drew"
+    status = browser.find_element("id", "status").text
+    assert site_run.report.run_id in status and "FAILED" not in status
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#contracts-table tbody tr'))"
+        ".map(function (r) { return r.cells[0].textContent; })")
+    assert "raw.erp_goods_receipts" in rows
+    for section in ("findings", "evidence", "drift", "safety-stock", "availability", "docs"):
+        assert browser.find_element("id", section).is_displayed()
+    assert browser.find_elements("css selector", "#evidence-table a[href^='parts/']")
+    assert not _severe_console_errors(browser)
+    _full_page_screenshot(browser, "index.png", tmp_path)
+
+
+def test_every_local_link_on_the_index_resolves(site_run, base_url):
+    site = site_run.settings.site_dir
+    links = _local_links(site / "index.html")
+    for required in ("gx/index.html", "dbt/index.html", "findings.html"):
+        assert required in links, f"index.html does not link {required}"
+    part = _first_part_page(site)
+    pages = {urljoin(base_url, u.split("#")[0]) for u in links}
+    # and everything the first evidence page refers to
+    pages |= {urljoin(base_url + part, u) for u in _local_links(site / part)}
+    broken = {u: code for u in sorted(pages) if (code := _status(u)) != 200}
+    assert not broken, broken
+
+
+def test_part_page_shows_lead_time_evidence(site_run, base_url, browser, tmp_path):
+    part = _first_part_page(site_run.settings.site_dir)
+    _open(browser, base_url + part)
+    assert _wait(browser, f"{DRAWN_CHARTS} >= 2"), "the evidence charts did not draw"
+    ids = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => e.id)")
+    assert {"chart-part-scatter", "chart-part-histogram"} <= set(ids)
+    text = browser.find_element("tag name", "body").text
+    for heading in ("Findings", "Recommendation and confidence", "Lead times over time",
+                    "Excluded PO lines"):
+        assert heading in text
+    assert browser.find_elements("css selector", "#part-suppliers tbody tr")
+    assert not _severe_console_errors(browser)
+    _full_page_screenshot(browser, "part.png", tmp_path)
+
+
+def test_pages_request_nothing_outside_the_site(site_run, base_url, browser):
+    site = site_run.settings.site_dir
+    validation_pages = sorted((site / "gx" / "validations").rglob("*.html"))
+    pages = ["index.html", _first_part_page(site), "findings.html", "gx/index.html",
+             "dbt/index.html"]
+    if validation_pages:
+        pages.append(validation_pages[0].relative_to(site).as_posix())
+    for page in pages:
+        _open(browser, base_url + page)
+        _wait(browser, "document.readyState === 'complete'")
+        outside = [u for u in _requested_urls(browser) if not u.startswith(base_url)]
+        assert not outside, f"{page} requested {outside[:5]}"
+
+
+def test_gx_data_docs_render_offline(site_run, base_url, browser, tmp_path):
+    if not (site_run.settings.site_dir / "gx" / "index.html").exists():
+        pytest.fail("no GX Data Docs (see test_great_expectations_data_docs_show_this_runs_"
+                    "contracts)")
+    _open(browser, base_url + "gx/index.html")
+    # The validation table is drawn by script from the page's data: it must have rows.
+    assert _wait(browser, "document.querySelectorAll('table tbody tr').length > 0")
+    assert _wait(browser, "window.jQuery !== undefined && !!jQuery.fn.tooltip")  # bootstrap
+    assert not _severe_console_errors(browser)
+    _full_page_screenshot(browser, "gx_index.png", tmp_path)
