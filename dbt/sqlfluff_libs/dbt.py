@@ -59,3 +59,7 @@ def escape_single_quotes(expression: str) -> str:
 
 def string_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def type_bigint() -> str:
+    return "bigint"

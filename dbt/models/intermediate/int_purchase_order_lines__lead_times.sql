@@ -9,7 +9,9 @@
       later movement day reaches order_qty. A line is complete iff its final net quantity
       reaches order_qty. A CLOSED line that is not complete is short_closed and completes on
       the date of its last effective receipt;
-    - lead times in calendar days from order_date;
+    - lead times in calendar days from order_date; beside them the same in working days
+      (*_working_days: Monday to Friday without the seed holidays, counted after the order
+      date up to and including the receipt date; int_working_day_calendar);
     - exclusion_reason (first that applies): cancelled (line_status CANCELLED),
       receipt_before_order_date (an effective movement dated before order_date),
       open_incomplete (OPEN and not complete), no_effective_receipts (CLOSED with no
@@ -29,6 +31,12 @@ purchase_order_lines as (
 netted_receipts as (
 
     select * from {{ ref('int_goods_receipts__netted') }}
+
+),
+
+working_day_calendar as (
+
+    select * from {{ ref('int_working_day_calendar') }}
 
 ),
 
@@ -189,38 +197,49 @@ completed as (
 final as (
 
     select
-        po_number,
-        po_line,
-        supplier_id,
-        part_number,
-        order_date,
-        requested_date,
-        promised_date,
-        due_date,
-        order_qty,
-        uom,
-        line_status,
-        n_movements,
-        n_effective_receipts,
-        n_reversed_receipts,
-        n_returns,
-        received_qty,
-        returned_qty,
-        net_received_qty,
-        greatest(order_qty - net_received_qty, 0) as open_qty,
-        first_receipt_date,
-        last_receipt_date,
-        completion_date,
-        {{ dbt.datediff('order_date', 'first_receipt_date', 'day') }}
+        completed.po_number,
+        completed.po_line,
+        completed.supplier_id,
+        completed.part_number,
+        completed.order_date,
+        completed.requested_date,
+        completed.promised_date,
+        completed.due_date,
+        completed.order_qty,
+        completed.uom,
+        completed.line_status,
+        completed.n_movements,
+        completed.n_effective_receipts,
+        completed.n_reversed_receipts,
+        completed.n_returns,
+        completed.received_qty,
+        completed.returned_qty,
+        completed.net_received_qty,
+        greatest(completed.order_qty - completed.net_received_qty, 0) as open_qty,
+        completed.first_receipt_date,
+        completed.last_receipt_date,
+        completed.completion_date,
+        {{ dbt.datediff('completed.order_date', 'completed.first_receipt_date', 'day') }}
             as first_receipt_lead_time_days,
-        {{ dbt.datediff('order_date', 'completion_date', 'day') }} as lead_time_days,
-        is_complete,
-        short_closed,
-        completion_date <= due_date as is_on_time,
-        {{ dbt.datediff('due_date', 'completion_date', 'day') }} as days_late,
-        exclusion_reason,
-        exclusion_reason is not null as is_excluded
+        {{ dbt.datediff('completed.order_date', 'completed.completion_date', 'day') }}
+            as lead_time_days,
+        first_receipt_days.working_day_number - order_days.working_day_number
+            as first_receipt_lead_time_working_days,
+        completion_days.working_day_number - order_days.working_day_number
+            as lead_time_working_days,
+        completed.is_complete,
+        completed.short_closed,
+        completed.completion_date <= completed.due_date as is_on_time,
+        {{ dbt.datediff('completed.due_date', 'completed.completion_date', 'day') }} as days_late,
+        completed.exclusion_reason,
+        completed.exclusion_reason is not null as is_excluded
     from completed
+    left join working_day_calendar as order_days
+        on completed.order_date = order_days.calendar_date
+    left join working_day_calendar as first_receipt_days
+        on completed.first_receipt_date = first_receipt_days.calendar_date
+    left join working_day_calendar as completion_days
+        on completed.completion_date = completion_days.calendar_date
 
 )
 

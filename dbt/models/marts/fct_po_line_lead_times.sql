@@ -1,7 +1,7 @@
 {#
     One row per ERP purchase order line, none dropped: netted receipts, completion, actual
-    lead times in calendar days and the reason a line is excluded from lead-time statistics
-    (see intermediate/int_purchase_order_lines__lead_times for the exact rules).
+    lead times in calendar days (working days beside them) and the reason a line is excluded
+    from lead-time statistics (see intermediate/int_purchase_order_lines__lead_times).
 #}
 
 with
@@ -52,7 +52,9 @@ final as (
         po_line_lead_times.last_receipt_date,
         po_line_lead_times.is_complete,
         po_line_lead_times.is_on_time,
-        po_line_lead_times.days_late
+        po_line_lead_times.days_late,
+        po_line_lead_times.first_receipt_lead_time_working_days,
+        po_line_lead_times.lead_time_working_days
     from po_line_lead_times
     left join part_aliases
         on

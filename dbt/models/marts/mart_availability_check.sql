@@ -12,6 +12,9 @@
       covering line is the most overdue such line (earliest due date, then po_number, po_line).
     - false_available: MRP says AVAILABLE, on_hand_qty < required_qty and there is a
       past-due open covering line.
+    The evidence a reviewer needs sits beside the flag: the snapshot used and its on-hand
+    quantity, the covering line (order date, due date, ordered, received and open quantity,
+    days past due) and all past-due open lines of the part at that date.
 #}
 
 with
@@ -146,6 +149,9 @@ past_due_lines as (
         po_line_lead_times.po_line,
         po_line_lead_times.supplier_id,
         po_line_lead_times.due_date,
+        po_line_lead_times.order_date,
+        po_line_lead_times.order_qty,
+        po_line_lead_times.net_received_qty,
         po_line_lead_times.open_qty,
         {{ dbt.datediff('po_line_lead_times.due_date', 'availability_keyed.as_of_date', 'day') }}
             as days_past_due,
@@ -209,6 +215,9 @@ final as (
         covering_lines.supplier_id as covering_supplier_id,
         covering_lines.due_date as covering_due_date,
         covering_lines.open_qty as covering_open_qty,
+        covering_lines.order_date as covering_order_date,
+        covering_lines.order_qty as covering_order_qty,
+        covering_lines.net_received_qty as covering_net_received_qty,
         covering_lines.days_past_due,
         coalesce(covering_lines.n_past_due_open_lines, 0) as n_past_due_open_lines,
         coalesce(covering_lines.past_due_open_qty, 0) as past_due_open_qty

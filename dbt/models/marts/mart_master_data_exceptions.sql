@@ -19,6 +19,10 @@
       falsely available check.
     - order_policy_conflict (medium for MRP lot size vs ERP policy, per part, supplier and plant;
       low for PO quantities breaking the ERP policy, per part and supplier).
+    - quarantined_rows (erp_transactions; medium when the rows are left out of lead times or
+      netting, low when kept as reported): the rows of marts.quarantined_rows, one finding per
+      reason, source table and part (check source_table:reason), with the number of rows and
+      up to five example keys. Rows without a canonical part stay in quarantined_rows only.
     finding_id: md5 of type, check, part, supplier, plant and related part: stable across runs
     while the finding persists.
 #}
@@ -82,6 +86,12 @@ order_policy_review as (
 reference_dates as (
 
     select * from {{ ref('int_reference_dates') }}
+
+),
+
+quarantined_rows as (
+
+    select * from {{ ref('quarantined_rows') }}
 
 ),
 
@@ -279,8 +289,15 @@ erp_lead_time_drift as (
             ['erp_planned_lead_time_days', 'number', 'erp_planned_lead_time_days'],
             ['drift_days', 'number', 'drift_vs_erp_days'],
             ['recommended_lead_time_days', 'number', 'recommended_lead_time_days'],
+            ['recommended_lead_time_quantile', 'number', 'recommended_lead_time_quantile'],
             ['window_start', 'string', 'lead_time_window_start_date'],
             ['window_end', 'string', 'lead_time_window_end_date'],
+            ['lead_time_summary', 'string', 'lead_time_summary'],
+            ['lead_time_trend', 'string', 'lead_time_trend'],
+            ['has_lead_time_shift', 'boolean', 'has_lead_time_shift'],
+            ['change_point_date', 'string', 'change_point_date'],
+            ['median_before_change_days', 'number', 'median_before_change_days'],
+            ['median_after_change_days', 'number', 'median_after_change_days'],
         ]) }} as evidence,
         'Set the ERP planned lead time of ' || canonical_part_number || ' from supplier '
         || supplier_id || ' from '
@@ -292,7 +309,16 @@ erp_lead_time_drift as (
             as {{ dbt.type_string() }}
         )
         || ' of ' || cast(n_lines as {{ dbt.type_string() }})
-        || ' completed lines).' as proposed_change
+        || ' completed lines).'
+        || case
+            when has_lead_time_shift
+                then ' Orders placed since '
+                    || cast(change_point_date as {{ dbt.type_string() }}) || ' take '
+                    || cast(median_after_change_days as {{ dbt.type_string() }})
+                    || ' days (median) instead of '
+                    || cast(median_before_change_days as {{ dbt.type_string() }}) || '.'
+            else ''
+        end as proposed_change
     from supplier_lead_times
     where is_drifting_vs_erp
 
@@ -326,12 +352,25 @@ mrp_lead_time_drift as (
             ['mrp_planned_lead_time_days_max', 'number', 'mrp_planned_lead_time_days_max'],
             ['drift_days', 'number', 'drift_vs_mrp_days'],
             ['recommended_lead_time_days', 'number', 'recommended_lead_time_days'],
+            ['window_start', 'string', 'lead_time_window_start_date'],
+            ['window_end', 'string', 'lead_time_window_end_date'],
+            ['lead_time_summary', 'string', 'lead_time_summary'],
+            ['has_lead_time_shift', 'boolean', 'has_lead_time_shift'],
+            ['change_point_date', 'string', 'change_point_date'],
         ]) }} as evidence,
         'Set the MRP planned lead time of ' || canonical_part_number
         || ' (all plants) to '
         || cast(recommended_lead_time_days as {{ dbt.type_string() }})
         || ' days, the actual lead time of preferred supplier ' || supplier_id || '.'
-            as proposed_change
+        || case
+            when has_lead_time_shift
+                then ' Orders placed since '
+                    || cast(change_point_date as {{ dbt.type_string() }}) || ' take '
+                    || cast(median_after_change_days as {{ dbt.type_string() }})
+                    || ' days (median) instead of '
+                    || cast(median_before_change_days as {{ dbt.type_string() }}) || '.'
+            else ''
+        end as proposed_change
     from supplier_lead_times
     where is_drifting_vs_mrp and is_preferred_supplier
 
@@ -361,7 +400,7 @@ stale_safety_stock as (
         || ', unchanged since ' || coalesce(cast(last_changed_date as {{ dbt.type_string() }}), '?')
         || coalesce(
             '; recommended safety stock '
-            || cast(cast(ceil(recommended_safety_stock) as bigint) as {{ dbt.type_string() }}),
+            || cast(recommended_safety_stock_qty as {{ dbt.type_string() }}),
             ''
         )
         || '.' as proposed_change
@@ -397,11 +436,28 @@ safety_stock_deviations as (
             ['lead_time_stddev_days', 'number', 'round(lead_time_stddev_days, 2)'],
             ['lead_time_basis', 'string', 'lead_time_basis'],
             ['lead_time_supplier_id', 'string', 'lead_time_supplier_id'],
+            ['n_lead_time_lines', 'number', 'n_lead_time_lines'],
+            ['n_demand_weeks', 'number', 'n_demand_weeks'],
+            ['current_reorder_point', 'number', 'current_reorder_point'],
+            ['recommended_reorder_point', 'number', 'recommended_reorder_point_qty'],
         ]) }} as evidence,
         'Set the MRP safety stock of ' || canonical_part_number || ' at plant ' || plant
-        || ' from ' || cast(current_safety_stock as {{ dbt.type_string() }}) || ' to '
-        || cast(cast(ceil(recommended_safety_stock) as bigint) as {{ dbt.type_string() }}) || '.'
-            as proposed_change
+        || ' from '
+        || case
+            when current_safety_stock = round(current_safety_stock, 0)
+                then cast(
+                        cast(current_safety_stock as {{ dbt.type_bigint() }})
+                        as {{ dbt.type_string() }}
+                    )
+            else cast(current_safety_stock as {{ dbt.type_string() }})
+        end
+        || ' to ' || cast(recommended_safety_stock_qty as {{ dbt.type_string() }})
+        || coalesce(
+            ' and its reorder point to '
+            || cast(recommended_reorder_point_qty as {{ dbt.type_string() }}),
+            ''
+        )
+        || '.' as proposed_change
     from safety_stock_review
     where is_safety_stock_deviation
 
@@ -477,13 +533,17 @@ lot_size_conflicts as (
             ['order_multiple', 'number', 'order_multiple'],
             ['below_min_order_qty', 'boolean', 'is_mrp_lot_below_min_order_qty'],
             ['not_order_multiple', 'boolean', 'is_mrp_lot_not_order_multiple'],
+            ['proposed_mrp_lot_size', 'number', 'proposed_mrp_lot_size'],
+            ['proposed_lot_size_field', 'string', 'proposed_lot_size_field'],
         ]) }} as evidence,
         'Align the MRP lot size of ' || canonical_part_number || ' at plant ' || plant
         || ' (' || lot_size_policy || ' '
         || cast(mrp_minimum_lot_size as {{ dbt.type_string() }})
         || ') with the ERP policy of supplier ' || supplier_id || ' (minimum order quantity '
         || cast(min_order_qty as {{ dbt.type_string() }}) || ', multiple '
-        || cast(order_multiple as {{ dbt.type_string() }}) || ').' as proposed_change
+        || cast(order_multiple as {{ dbt.type_string() }}) || '): set '
+        || proposed_lot_size_field || ' to '
+        || cast(proposed_mrp_lot_size as {{ dbt.type_string() }}) || '.' as proposed_change
     from order_policy_review
     where has_lot_size_conflict
 
@@ -524,6 +584,79 @@ po_quantity_breaks as (
 
 ),
 
+quarantine_ranked as (
+
+    select
+        source_table,
+        reason,
+        handling,
+        canonical_part_id,
+        source_key,
+        detail,
+        row_number() over (
+            partition by source_table, reason, canonical_part_id
+            order by source_key asc
+        ) as example_rank
+    from quarantined_rows
+    where canonical_part_id is not null
+
+),
+
+quarantine_groups as (
+
+    select
+        source_table,
+        reason,
+        canonical_part_id,
+        min(handling) as handling,
+        count(*) as n_rows,
+        min(case when example_rank = 1 then detail end) as example_detail,
+        {{ dbt.listagg(
+            'case when example_rank <= 5 then source_key end', "', '", 'order by example_rank'
+        ) }} as example_source_keys
+    from quarantine_ranked
+    group by
+        source_table,
+        reason,
+        canonical_part_id
+
+),
+
+quarantined as (
+
+    select
+        'quarantined_rows' as finding_type,
+        source_table || ':' || reason as check_name,
+        case when handling = 'kept_as_reported' then 'low' else 'medium' end as severity,
+        canonical_part_id,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        cast(null as {{ dbt.type_string() }}) as plant,
+        cast(null as {{ dbt.type_string() }}) as related_canonical_part_id,
+        'erp_transactions' as change_target,
+        'quarantined_rows' as source_model,
+        {{ json_object([
+            ['source_table', 'string', 'source_table'],
+            ['reason', 'string', 'reason'],
+            ['handling', 'string', 'handling'],
+            ['n_rows', 'number', 'n_rows'],
+            ['example_source_keys', 'string', 'example_source_keys'],
+            ['example_detail', 'string', 'example_detail'],
+        ]) }} as evidence,
+        'Correct ' || cast(n_rows as {{ dbt.type_string() }}) || ' ' || source_table
+        || ' row(s) in the ERP (' || reason || ', e.g. ' || example_source_keys || '): '
+        || case
+            when handling = 'po_line_excluded_from_lead_time_statistics'
+                then 'until then their PO lines are left out of lead-time statistics.'
+            when handling = 'reversal_ignored_in_receipt_netting'
+                then 'until then these reversals cancel nothing.'
+            when handling = 'movement_not_counted_for_any_po_line'
+                then 'until then these movements count for no PO line.'
+            else 'until then they are used as reported.'
+        end as proposed_change
+    from quarantine_groups
+
+),
+
 findings as (
 
     select * from duplicate_part_records
@@ -551,6 +684,8 @@ findings as (
     select * from lot_size_conflicts
     union all
     select * from po_quantity_breaks
+    union all
+    select * from quarantined
 
 ),
 

@@ -10,6 +10,10 @@
       min_order_qty or not a multiple of order_multiple. These counts are per part and
       supplier and repeat on each plant row.
     Multiples allow 1e-6 of rounding.
+    - proposed_mrp_lot_size (only for a lot-size conflict): the smallest multiple of
+      order_multiple that is at least both the MRP lot and min_order_qty, i.e. the nearest
+      lot the supplier accepts without ordering less than MRP planned; it goes into
+      fixed_lot_size (FIXED) or min_lot_size (other policies), named in proposed_lot_size_field.
 #}
 
 with
@@ -124,7 +128,8 @@ checked as (
                 - round(mrp_minimum_lot_size / order_multiple, 0)
             ) > 0.000001,
             false
-        ) as is_mrp_lot_not_order_multiple
+        ) as is_mrp_lot_not_order_multiple,
+        greatest(mrp_minimum_lot_size, coalesce(min_order_qty, 0)) as accepted_lot_floor
     from joined
 
 ),
@@ -154,7 +159,18 @@ final as (
         n_po_lines_not_order_multiple,
         example_breaking_po_line,
         n_po_lines_below_min_order_qty + n_po_lines_not_order_multiple > 0
-            as has_po_quantity_breaks
+            as has_po_quantity_breaks,
+        case
+            when not (is_mrp_lot_below_min_order_qty or is_mrp_lot_not_order_multiple) then null
+            when order_multiple > 0
+                then ceil(accepted_lot_floor / order_multiple - 0.000001) * order_multiple
+            else accepted_lot_floor
+        end as proposed_mrp_lot_size,
+        case
+            when not (is_mrp_lot_below_min_order_qty or is_mrp_lot_not_order_multiple) then null
+            when lot_size_policy = 'FIXED' then 'fixed_lot_size'
+            else 'min_lot_size'
+        end as proposed_lot_size_field
     from checked
 
 )

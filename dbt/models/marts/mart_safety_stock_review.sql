@@ -19,6 +19,11 @@
     - is_stale: last_changed_date more than parameter_stale_after_days before the reference
       date (int_reference_dates: the newest date in the data, not current_date).
     - is_safety_stock_deviation: |current - recommended| > safety_stock_tolerance * recommended.
+    - recommended_reorder_point = d * L + recommended_safety_stock (the demand over the lead
+      time plus the safety stock); current_reorder_point is MRP's. The *_qty columns round
+      up to whole units: what a change set proposes.
+    - recommendation_status: ok, no_demand_history (fewer than two demand weeks: no sigma_d)
+      or no_lead_time (no actual or planned lead time).
     Rows: every part/plant with MRP parameters or demand history.
 #}
 
@@ -163,6 +168,7 @@ joined as (
         mrp_parameters.source_part_number as mrp_part_number,
         mrp_parameters.canonical_part_id is not null as has_mrp_parameters,
         mrp_parameters.safety_stock_qty as current_safety_stock,
+        mrp_parameters.reorder_point as current_reorder_point,
         mrp_parameters.planned_lead_time_days as mrp_planned_lead_time_days,
         mrp_parameters.last_changed_date,
         coalesce(demand_statistics.n_demand_weeks, 0) as n_demand_weeks,
@@ -236,7 +242,8 @@ recommended as (
             lead_time_mean_days * stddev_daily_demand * stddev_daily_demand
             + mean_daily_demand * mean_daily_demand
             * lead_time_stddev_days * lead_time_stddev_days
-        ) as recommended_safety_stock
+        ) as recommended_safety_stock,
+        mean_daily_demand * lead_time_mean_days as lead_time_demand
     from lead_times
 
 ),
@@ -282,7 +289,20 @@ final as (
             abs(current_safety_stock - recommended_safety_stock)
             > {{ var('safety_stock_tolerance') }} * recommended_safety_stock,
             false
-        ) as is_safety_stock_deviation
+        ) as is_safety_stock_deviation,
+        case
+            when coalesce(n_demand_weeks, 0) < 2 then 'no_demand_history'
+            when lead_time_mean_days is null then 'no_lead_time'
+            else 'ok'
+        end as recommendation_status,
+        cast(ceil(round(recommended_safety_stock, 6)) as {{ dbt.type_bigint() }})
+            as recommended_safety_stock_qty,
+        current_reorder_point,
+        lead_time_demand,
+        lead_time_demand + recommended_safety_stock as recommended_reorder_point,
+        cast(
+            ceil(round(lead_time_demand + recommended_safety_stock, 6)) as {{ dbt.type_bigint() }}
+        ) as recommended_reorder_point_qty
     from recommended
 
 )

@@ -20,7 +20,16 @@
       for long ones);
     - recommended_lead_time_days = ceil(recommended_lead_time_quantile quantile, first rounded
       to 6 decimals so float noise such as 14.000000000000002 does not add a day), only when
-      n_lines >= min_lines_for_recommendation; otherwise low_confidence.
+      n_lines >= min_lines_for_recommendation; otherwise low_confidence, and
+      low_confidence_reason says why (no_completed_lines, too_few_lines);
+    - the same statistics in working days (*_working_days, Monday to Friday without the seed
+      holidays) beside the calendar ones; calendar days stay the reference for drift and the
+      recommendation;
+    - evidence for a reviewer: the window, the quantile used, quartiles, lead_time_summary
+      (text) and recent_lead_times (the latest lead_time_evidence_lines lines: completion date,
+      lead time, PO line);
+    - trend (mart_supplier_lead_time_trends): recent vs earlier median and the change point,
+      if the lead time shifted inside the trend window.
 #}
 
 with
@@ -55,14 +64,30 @@ parts as (
 
 ),
 
+lead_time_trends as (
+
+    select * from {{ ref('mart_supplier_lead_time_trends') }}
+
+),
+
 window_lines as (
 
     select
         po_line_lead_times.canonical_part_id,
         po_line_lead_times.supplier_id,
+        po_line_lead_times.po_number,
+        po_line_lead_times.po_line,
         po_line_lead_times.lead_time_days,
+        po_line_lead_times.lead_time_working_days,
         po_line_lead_times.completion_date,
         po_line_lead_times.short_closed,
+        row_number() over (
+            partition by po_line_lead_times.canonical_part_id, po_line_lead_times.supplier_id
+            order by
+                po_line_lead_times.completion_date desc,
+                po_line_lead_times.po_number desc,
+                po_line_lead_times.po_line desc
+        ) as recency_rank,
         case
             when po_line_lead_times.completion_date <= po_line_lead_times.due_date then 1.0
             else 0.0
@@ -89,6 +114,8 @@ line_statistics as (
         count(case when short_closed then 1 end) as n_short_closed_lines,
         avg(cast(lead_time_days as double)) as mean_lead_time_days,
         {{ percentile_cont('lead_time_days', 0.5) }} as median_lead_time_days,
+        {{ percentile_cont('lead_time_days', 0.25) }} as p25_lead_time_days,
+        {{ percentile_cont('lead_time_days', 0.75) }} as p75_lead_time_days,
         {{ percentile_cont('lead_time_days', 0.9) }} as p90_lead_time_days,
         {{ percentile_cont('lead_time_days', var('recommended_lead_time_quantile')) }}
             as quantile_lead_time_days,
@@ -97,8 +124,36 @@ line_statistics as (
         max(lead_time_days) as max_lead_time_days,
         avg(on_time) as on_time_rate,
         min(completion_date) as first_completion_date,
-        max(completion_date) as last_completion_date
+        max(completion_date) as last_completion_date,
+        avg(cast(lead_time_working_days as double)) as mean_lead_time_working_days,
+        {{ percentile_cont('lead_time_working_days', 0.5) }} as median_lead_time_working_days,
+        {{ percentile_cont('lead_time_working_days', 0.9) }} as p90_lead_time_working_days,
+        {{ percentile_cont('lead_time_working_days', var('recommended_lead_time_quantile')) }}
+            as quantile_lead_time_working_days,
+        stddev_samp(lead_time_working_days) as stddev_lead_time_working_days,
+        min(lead_time_working_days) as min_lead_time_working_days,
+        max(lead_time_working_days) as max_lead_time_working_days
     from window_lines
+    group by
+        canonical_part_id,
+        supplier_id
+
+),
+
+recent_lines as (
+
+    select
+        canonical_part_id,
+        supplier_id,
+        {{ dbt.listagg(
+            "cast(completion_date as " ~ dbt.type_string() ~ ") || ': '
+            || cast(lead_time_days as " ~ dbt.type_string() ~ ") || 'd ('
+            || po_number || '/' || cast(po_line as " ~ dbt.type_string() ~ ") || ')'",
+            "'; '",
+            'order by recency_rank'
+        ) }} as recent_lead_times
+    from window_lines
+    where recency_rank <= {{ var('lead_time_evidence_lines') }}
     group by
         canonical_part_id,
         supplier_id
@@ -144,6 +199,8 @@ joined as (
         coalesce(line_statistics.n_short_closed_lines, 0) as n_short_closed_lines,
         line_statistics.mean_lead_time_days,
         line_statistics.median_lead_time_days,
+        line_statistics.p25_lead_time_days,
+        line_statistics.p75_lead_time_days,
         line_statistics.p90_lead_time_days,
         line_statistics.quantile_lead_time_days,
         line_statistics.stddev_lead_time_days,
@@ -152,6 +209,30 @@ joined as (
         line_statistics.on_time_rate,
         line_statistics.first_completion_date,
         line_statistics.last_completion_date,
+        line_statistics.mean_lead_time_working_days,
+        line_statistics.median_lead_time_working_days,
+        line_statistics.p90_lead_time_working_days,
+        line_statistics.quantile_lead_time_working_days,
+        line_statistics.stddev_lead_time_working_days,
+        line_statistics.min_lead_time_working_days,
+        line_statistics.max_lead_time_working_days,
+        recent_lines.recent_lead_times,
+        lead_time_trends.lead_time_trend,
+        lead_time_trends.n_recent_lines,
+        lead_time_trends.recent_median_lead_time_days,
+        lead_time_trends.n_earlier_lines,
+        lead_time_trends.earlier_median_lead_time_days,
+        coalesce(lead_time_trends.has_lead_time_shift, false) as has_lead_time_shift,
+        lead_time_trends.change_point_date,
+        lead_time_trends.shift_direction,
+        case
+            when lead_time_trends.has_lead_time_shift
+                then lead_time_trends.median_before_change_days
+        end as median_before_change_days,
+        case
+            when lead_time_trends.has_lead_time_shift
+                then lead_time_trends.median_after_change_days
+        end as median_after_change_days,
         purchasing_info.planned_lead_time_days as erp_planned_lead_time_days,
         mrp_planned.mrp_planned_lead_time_days,
         mrp_planned.mrp_planned_lead_time_days_min,
@@ -178,6 +259,14 @@ joined as (
         on part_suppliers.canonical_part_id = mrp_planned.canonical_part_id
     left join parts
         on part_suppliers.canonical_part_id = parts.canonical_part_id
+    left join recent_lines
+        on
+            part_suppliers.canonical_part_id = recent_lines.canonical_part_id
+            and part_suppliers.supplier_id = recent_lines.supplier_id
+    left join lead_time_trends
+        on
+            part_suppliers.canonical_part_id = lead_time_trends.canonical_part_id
+            and part_suppliers.supplier_id = lead_time_trends.supplier_id
 
 ),
 
@@ -231,7 +320,56 @@ final as (
         first_completion_date,
         last_completion_date,
         lead_time_window_start_date,
-        lead_time_window_end_date
+        lead_time_window_end_date,
+        case
+            when n_lines = 0 then 'no_completed_lines'
+            when low_confidence then 'too_few_lines'
+        end as low_confidence_reason,
+        cast({{ var('min_lines_for_recommendation') }} as integer)
+            as min_lines_for_recommendation,
+        p25_lead_time_days,
+        p75_lead_time_days,
+        case
+            when n_lines > 0
+                then
+                    'n ' || cast(n_lines as {{ dbt.type_string() }})
+                    || ': min ' || cast(min_lead_time_days as {{ dbt.type_string() }})
+                    || ', p25 ' || cast(round(p25_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || ', median '
+                    || cast(round(median_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || ', p75 ' || cast(round(p75_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || ', p90 ' || cast(round(p90_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || ', max ' || cast(max_lead_time_days as {{ dbt.type_string() }})
+                    || ', mean ' || cast(round(mean_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || coalesce(
+                        ', sd ' || cast(
+                            round(stddev_lead_time_days, 1) as {{ dbt.type_string() }}
+                        ),
+                        ''
+                    )
+                    || ' days'
+        end as lead_time_summary,
+        recent_lead_times,
+        mean_lead_time_working_days,
+        median_lead_time_working_days,
+        p90_lead_time_working_days,
+        stddev_lead_time_working_days,
+        min_lead_time_working_days,
+        max_lead_time_working_days,
+        case
+            when not low_confidence
+                then cast(ceil(round(quantile_lead_time_working_days, 6)) as integer)
+        end as recommended_lead_time_working_days,
+        lead_time_trend,
+        n_recent_lines,
+        recent_median_lead_time_days,
+        n_earlier_lines,
+        earlier_median_lead_time_days,
+        has_lead_time_shift,
+        change_point_date,
+        shift_direction,
+        median_before_change_days,
+        median_after_change_days
     from joined
 
 )

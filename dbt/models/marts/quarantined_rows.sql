@@ -1,0 +1,293 @@
+{#
+    Source rows the pipeline isolates instead of using as they are, one row per source row and
+    reason, so stewards can query them (DESIGN.md, Contracts: "quarantined with a reason, never
+    lost"). Rows breaking an ERROR expectation never get here: their whole extract is refused
+    by the raw contract and stays in the landing folder.
+
+    reason (handling):
+    - receipt_before_order_date (po_line_excluded_from_lead_time_statistics): a PO line with
+      an effective receipt or return dated before its order date (exclusion_reason of
+      fct_po_line_lead_times), and each such goods movement;
+    - reversal_target_not_found / reversal_target_is_reversal
+      (reversal_ignored_in_receipt_netting): a REVERSAL naming no known movement, or another
+      REVERSAL (int_goods_receipts__netted.reversal_status);
+    - receipt_without_po_line (movement_not_counted_for_any_po_line): an effective RECEIPT or
+      RETURN whose PO line is in no extract;
+    - requested_date_before_order_date / promised_date_before_order_date (kept_as_reported):
+      the raw contract warns; the line keeps its lead time, its on-time flag uses the date.
+
+    source_key: the landing key, '|'-joined (po_number|po_line; receipt_id). row_json: the
+    staged (latest extract) row. reference_date: the data's reference date, never current_date,
+    so a rebuild of the same extracts gives the same rows.
+#}
+
+with
+
+purchase_order_lines as (
+
+    select * from {{ ref('stg_erp__purchase_order_lines') }}
+
+),
+
+po_line_lead_times as (
+
+    select * from {{ ref('int_purchase_order_lines__lead_times') }}
+
+),
+
+netted_receipts as (
+
+    select * from {{ ref('int_goods_receipts__netted') }}
+
+),
+
+part_aliases as (
+
+    select * from {{ ref('int_part_aliases') }}
+
+),
+
+reference_dates as (
+
+    select * from {{ ref('int_reference_dates') }}
+
+),
+
+po_lines as (
+
+    select
+        purchase_order_lines.*,
+        purchase_order_lines.po_number || '|'
+        || cast(purchase_order_lines.po_line as {{ dbt.type_string() }}) as source_key,
+        {{ json_object([
+            ['po_number', 'string', 'purchase_order_lines.po_number'],
+            ['po_line', 'number', 'purchase_order_lines.po_line'],
+            ['supplier_id', 'string', 'purchase_order_lines.supplier_id'],
+            ['part_number', 'string', 'purchase_order_lines.part_number'],
+            ['order_date', 'string', 'purchase_order_lines.order_date'],
+            ['requested_date', 'string', 'purchase_order_lines.requested_date'],
+            ['promised_date', 'string', 'purchase_order_lines.promised_date'],
+            ['order_qty', 'number', 'purchase_order_lines.order_qty'],
+            ['uom', 'string', 'purchase_order_lines.uom'],
+            ['line_status', 'string', 'purchase_order_lines.line_status'],
+            ['updated_at', 'string', 'purchase_order_lines.updated_at'],
+        ]) }} as row_json
+    from purchase_order_lines
+
+),
+
+movements as (
+
+    select
+        netted_receipts.*,
+        netted_receipts.receipt_id as source_key,
+        purchase_order_lines.order_date,
+        purchase_order_lines.po_number is not null as has_po_line,
+        {{ json_object([
+            ['receipt_id', 'string', 'netted_receipts.receipt_id'],
+            ['po_number', 'string', 'netted_receipts.po_number'],
+            ['po_line', 'number', 'netted_receipts.po_line'],
+            ['part_number', 'string', 'netted_receipts.part_number'],
+            ['receipt_date', 'string', 'netted_receipts.receipt_date'],
+            ['quantity', 'number', 'netted_receipts.quantity'],
+            ['uom', 'string', 'netted_receipts.uom'],
+            ['movement_type', 'string', 'netted_receipts.movement_type'],
+            ['reverses_receipt_id', 'string', 'netted_receipts.reverses_receipt_id'],
+        ]) }} as row_json
+    from netted_receipts
+    left join purchase_order_lines
+        on
+            netted_receipts.po_number = purchase_order_lines.po_number
+            and netted_receipts.po_line = purchase_order_lines.po_line
+
+),
+
+early_movements as (
+
+    select
+        po_number,
+        po_line,
+        count(*) as n_early_movements,
+        min(receipt_date) as first_early_movement_date
+    from movements
+    where is_effective and receipt_date < order_date
+    group by
+        po_number,
+        po_line
+
+),
+
+po_lines_receipt_before_order as (
+
+    select
+        'erp_purchase_order_lines' as source_table,
+        po_lines.source_key,
+        'receipt_before_order_date' as reason,
+        'po_line_excluded_from_lead_time_statistics' as handling,
+        cast(early_movements.n_early_movements as {{ dbt.type_string() }})
+        || ' effective goods movement(s) dated from '
+        || cast(early_movements.first_early_movement_date as {{ dbt.type_string() }})
+        || ', before the order date '
+        || cast(po_lines.order_date as {{ dbt.type_string() }})
+        || '; the line is left out of lead-time statistics' as detail,
+        po_lines.part_number,
+        po_lines.supplier_id,
+        po_lines.source_file,
+        po_lines.loaded_at,
+        po_lines.row_json
+    from po_lines
+    inner join po_line_lead_times
+        on
+            po_lines.po_number = po_line_lead_times.po_number
+            and po_lines.po_line = po_line_lead_times.po_line
+    left join early_movements
+        on
+            po_lines.po_number = early_movements.po_number
+            and po_lines.po_line = early_movements.po_line
+    where po_line_lead_times.exclusion_reason = 'receipt_before_order_date'
+
+),
+
+movements_before_order as (
+
+    select
+        'erp_goods_receipts' as source_table,
+        source_key,
+        'receipt_before_order_date' as reason,
+        'po_line_excluded_from_lead_time_statistics' as handling,
+        lower(movement_type) || ' dated '
+        || cast(receipt_date as {{ dbt.type_string() }})
+        || ', before the order date ' || cast(order_date as {{ dbt.type_string() }})
+        || ' of PO line ' || po_number || '|' || cast(po_line as {{ dbt.type_string() }})
+            as detail,
+        part_number,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        source_file,
+        loaded_at,
+        row_json
+    from movements
+    where is_effective and receipt_date < order_date
+
+),
+
+ignored_reversals as (
+
+    select
+        'erp_goods_receipts' as source_table,
+        source_key,
+        'reversal_' || reversal_status as reason,
+        'reversal_ignored_in_receipt_netting' as handling,
+        'reversal of ' || coalesce(reverses_receipt_id, '(none)')
+        || case
+            when reversal_status = 'target_not_found' then ', a movement in no extract'
+            else ', itself a reversal'
+        end || '; it cancels nothing' as detail,
+        part_number,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        source_file,
+        loaded_at,
+        row_json
+    from movements
+    where reversal_status in ('target_not_found', 'target_is_reversal')
+
+),
+
+movements_without_po_line as (
+
+    select
+        'erp_goods_receipts' as source_table,
+        source_key,
+        'receipt_without_po_line' as reason,
+        'movement_not_counted_for_any_po_line' as handling,
+        lower(movement_type) || ' for PO line ' || po_number || '|'
+        || cast(po_line as {{ dbt.type_string() }})
+        || ', which is in no purchase order line extract' as detail,
+        part_number,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        source_file,
+        loaded_at,
+        row_json
+    from movements
+    where is_effective and not has_po_line
+
+),
+
+due_dates_before_order as (
+
+    select
+        'erp_purchase_order_lines' as source_table,
+        source_key,
+        'requested_date_before_order_date' as reason,
+        'kept_as_reported' as handling,
+        'requested date ' || cast(requested_date as {{ dbt.type_string() }})
+        || ' is before the order date ' || cast(order_date as {{ dbt.type_string() }})
+            as detail,
+        part_number,
+        supplier_id,
+        source_file,
+        loaded_at,
+        row_json
+    from po_lines
+    where requested_date < order_date
+
+    union all
+
+    select
+        'erp_purchase_order_lines' as source_table,
+        source_key,
+        'promised_date_before_order_date' as reason,
+        'kept_as_reported' as handling,
+        'promised date ' || cast(promised_date as {{ dbt.type_string() }})
+        || ' is before the order date ' || cast(order_date as {{ dbt.type_string() }})
+            as detail,
+        part_number,
+        supplier_id,
+        source_file,
+        loaded_at,
+        row_json
+    from po_lines
+    where promised_date < order_date
+
+),
+
+unioned as (
+
+    select * from po_lines_receipt_before_order
+    union all
+    select * from movements_before_order
+    union all
+    select * from ignored_reversals
+    union all
+    select * from movements_without_po_line
+    union all
+    select * from due_dates_before_order
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['unioned.source_table', 'unioned.source_key', 'unioned.reason']) }}
+            as quarantine_id,
+        unioned.source_table,
+        unioned.source_key,
+        unioned.reason,
+        unioned.handling,
+        unioned.detail,
+        part_aliases.canonical_part_id,
+        unioned.part_number as source_part_number,
+        unioned.supplier_id,
+        unioned.source_file,
+        unioned.loaded_at,
+        reference_dates.reference_date,
+        unioned.row_json
+    from unioned
+    cross join reference_dates
+    left join part_aliases
+        on
+            part_aliases.source_system = 'erp'
+            and unioned.part_number = part_aliases.source_part_number
+
+)
+
+select * from final
