@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,14 @@ _GX_SEVERITY = {"ERROR": "critical", "WARNING": "warning"}
 _EXPECTATION_KEYS = {"type", "kwargs", "meta", "notes", "description", "severity", "id",
                      "rendered_content"}
 PARTIAL_VALUES = 5  # failing values kept per expectation
+# GX has no regex SQL for DuckDB: these would fail on every run without evaluating anything
+# (see gx_duckdb). Write the rule as an unexpected_rows_expectation with regexp_full_match.
+UNSUPPORTED_ON_DUCKDB: frozenset[str] = frozenset({
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_match_regex_list",
+    "expect_column_values_to_not_match_regex_list",
+})
 
 # Row shape of the data-quality history (one row per expectation per contract run).
 DQ_HISTORY_COLUMNS: dict[str, str] = {
@@ -109,6 +117,11 @@ def load_suite(path: Path) -> ExpectationSuite:
         unknown = sorted(set(item) - _EXPECTATION_KEYS)
         if unknown:
             raise ContractError(f"{where}: unknown keys {unknown}")
+        if item["type"] in UNSUPPORTED_ON_DUCKDB:
+            raise ContractError(
+                f"{where}: not supported on DuckDB (GX has no regex SQL for it); use an "
+                "unexpected_rows_expectation with regexp_full_match instead"
+            )
         meta = item.get("meta") or {}
         severity = meta.get("severity") if isinstance(meta, dict) else None
         if severity not in SEVERITIES:
@@ -171,10 +184,12 @@ class ExpectationOutcome:
     condition: str | None = None  # row condition, rendered, when the rule applies to some rows
     exception: str | None = None  # set when GX could not evaluate the expectation
     details: dict[str, Any] | None = None  # GX's result details (e.g. mismatched columns)
+    description: str | None = None  # the suite's description (names an SQL rule)
 
     def failure_line(self) -> str:
         """'raw.t: ERROR expect_x(col where cond): 3 of 10 rows failed (30%), e.g. [..]'."""
-        target = self.column or ""
+        # An SQL rule (unexpected_rows_expectation) has no column: its description names it.
+        target = self.column or self.description or ""
         if self.condition:
             target = f"{target} where {self.condition}".strip()
         head = f"{self.table}: {self.severity} {self.expectation_type}"
@@ -209,6 +224,20 @@ class SuiteOutcome:
     suite_path: Path | None = None
     # GX's own result (JSON-safe dict), kept for Data Docs; see `write_data_docs`.
     validation_result: dict[str, Any] = field(default_factory=dict, repr=False)
+    source_file: str | None = None  # the extract validated, for raw contracts
+
+    def relabel(self, table: str, source_file: str | None = None) -> None:
+        """Report under `table` (and name the extract): an extract staged in `incoming` is
+        reported as the raw table it is merged into or refused from."""
+        self.table = table
+        for outcome in self.outcomes:
+            outcome.table = table
+        if source_file is not None:
+            self.source_file = source_file
+        extra = self.validation_result.setdefault("meta", {}).setdefault("plansignal", {})
+        extra["table"] = table
+        if self.source_file:
+            extra["source_file"] = self.source_file
 
     @property
     def error_failures(self) -> list[ExpectationOutcome]:
@@ -294,6 +323,14 @@ def _in_suite_order(suite: ExpectationSuite, results: Sequence[Any]) -> list[Any
     return ordered + remaining
 
 
+def _rows_count(expectation_type: str, result: dict[str, Any]) -> int | None:
+    """An SQL rule's observed value is the number of rows its query returned."""
+    observed = result.get("observed_value")
+    if expectation_type == gx_duckdb.UNEXPECTED_ROWS and isinstance(observed, int):
+        return observed
+    return None
+
+
 def _outcome(result: Any, table: str) -> ExpectationOutcome:
     config = result.expectation_config
     kwargs = _jsonable({k: v for k, v in config.to_json_dict()["kwargs"].items()
@@ -311,7 +348,7 @@ def _outcome(result: Any, table: str) -> ExpectationOutcome:
         # An expectation GX could not evaluate has not been met.
         success=bool(result.success) and not raised,
         observed_value=res.get("observed_value"),
-        unexpected_count=res.get("unexpected_count"),
+        unexpected_count=res.get("unexpected_count", _rows_count(config.type, res)),
         unexpected_percent=res.get("unexpected_percent"),
         partial_unexpected_values=list(res.get("partial_unexpected_list") or [])[:PARTIAL_VALUES],
         element_count=res.get("element_count"),
@@ -319,6 +356,7 @@ def _outcome(result: Any, table: str) -> ExpectationOutcome:
         why=str(meta.get("why", "")),
         condition=condition,
         details=res.get("details") or None,
+        description=getattr(config, "description", None),
         exception=" ".join(str(info.get("exception_message")).split())[:300] if raised else None,
     )
 
@@ -332,8 +370,9 @@ def validate_table(
 ) -> SuiteOutcome:
     """Run the suite in `suite_path` against `table` and return every expectation's outcome.
 
-    Suites may use {"$PARAMETER": "today"} (today's date, local time); `parameters` adds to or
-    overrides the defaults (tests pin `today`).
+    Suites may use {"$PARAMETER": "today"} (today's date, local time) and "tomorrow" (for
+    timestamps: `< tomorrow` is "not after today"); `parameters` adds to or overrides the
+    defaults (tests pin `today`; `tomorrow` follows a pinned `today` unless given).
 
     `database` is a DuckDB file (opened read-only) or an open connection to reuse (GX gets its
     own cursor; only committed data is seen). Raises ContractError if the suite is invalid or
@@ -343,6 +382,7 @@ def validate_table(
     started_at = datetime.now(UTC)
     run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     params: dict[str, Any] = {"today": date.today(), **(parameters or {})}
+    params.setdefault("tomorrow", params["today"] + timedelta(days=1))
     t0 = time.perf_counter()
     try:
         result = gx_duckdb.validate_suite(

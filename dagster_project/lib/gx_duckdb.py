@@ -30,6 +30,12 @@ reflects columns through `pg_catalog.pg_collation`, which DuckDB's pg_catalog em
 no column types (type expectations such as expect_column_values_to_be_of_type do not work
 while that upstream bug stands; see `column_types_available`).
 
+Two gaps without a patch: GX has no regex SQL for the duckdb dialect, so regex expectations
+fail with no observed value (`contracts.load_suite` refuses them; suites write the rule as an
+`unexpected_rows_expectation` with DuckDB's `regexp_full_match`); and UnexpectedRowsExpectation
+reports only a row count below result format COMPLETE, so `validate_suite` adds a few failing
+rows itself (`_add_unexpected_row_samples`).
+
 Connections: GX runs on a connection of its own, either a read-only connection to the file or
 `cursor()` of a connection the caller already holds (a DuckDB process cannot open the same file
 read-only while it holds it read-write). Closing ours never closes the caller's.
@@ -192,13 +198,52 @@ def validate_suite(
 
     `parameters` fill the suite's {"$PARAMETER": name} placeholders.
     """
+    result_format = result_format or {"result_format": "SUMMARY", "partial_unexpected_count": 5}
     with open_batch(database, table) as handle:
-        return handle.batch.validate(
-            suite,
-            result_format=result_format or {"result_format": "SUMMARY",
-                                            "partial_unexpected_count": 5},
-            expectation_parameters=parameters,
+        result = handle.batch.validate(
+            suite, result_format=result_format, expectation_parameters=parameters
         )
+        _add_unexpected_row_samples(handle, result,
+                                    int(result_format.get("partial_unexpected_count", 5)))
+        return result
+
+
+UNEXPECTED_ROWS = "unexpected_rows_expectation"
+
+
+def _add_unexpected_row_samples(
+    handle: DuckDBBatch, result: ExpectationSuiteValidationResult, limit: int
+) -> None:
+    """Give failed UnexpectedRowsExpectations a few failing rows, like column maps have.
+
+    Below result format COMPLETE, GX reports only `observed_value` (the number of rows the
+    query returned), so a failure could not show what failed. Re-running the query with a
+    LIMIT on GX's own session costs one small query per *failed* expectation only. `{batch}` is
+    substituted as GX does for a whole-table batch: the table itself. `element_count` is the
+    table's row count (the rules select rows of the table).
+    """
+    for res in result.results:
+        config = res.expectation_config
+        info = res.exception_info or {}
+        if (config.type != UNEXPECTED_ROWS or res.success or info.get("raised_exception")
+                or not isinstance((res.result or {}).get("observed_value"), int)):
+            continue
+        table = f"{handle.schema}.{handle.table}"
+        try:
+            query = str(config.kwargs["unexpected_rows_query"]).format(batch=table)
+            cursor = handle.connection.execute(f"SELECT * FROM ({query}) AS q LIMIT {limit}")
+            names = [d[0] for d in cursor.description]
+            sample = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            total = handle.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        except (duckdb.Error, KeyError, IndexError, ValueError):
+            continue  # the observed count stands; samples are a convenience
+        count = res.result["observed_value"]
+        # The keys Data Docs' renderers expect of a failed expectation with failing values.
+        res.result.update({
+            "unexpected_count": count, "element_count": total,
+            "unexpected_percent": 100.0 * count / total if total else 100.0,
+            "partial_unexpected_list": sample,
+        })
 
 
 def column_types_available(database: Path | str | duckdb.DuckDBPyConnection, table: str) -> bool:

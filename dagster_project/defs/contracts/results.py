@@ -1,15 +1,34 @@
-"""Turning Great Expectations outcomes into Dagster check results and the quality history."""
+"""Turning Great Expectations outcomes into Dagster check results and the quality history.
 
+Every suite run is kept twice: one row per expectation in the data-quality history
+(``dq.contract_results`` in the pipeline database, published as ``marts.dq_contract_history``),
+and GX's own validation result as JSON under ``<warehouse>/validations/<run_id>/`` for Data
+Docs (``build_data_docs``). Both are written when the suite runs, so refused extracts and
+failed runs are kept too, although they publish nothing.
+"""
+
+
+import logging
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from dagster_project.lib.contracts import SuiteOutcome, outcomes_to_rows
-from dagster_project.settings import EXPECTATIONS_DIR
+from dagster_project.lib.site.docs import (
+    build_gx_docs,
+    latest_validation_files,
+    persist_validation_results,
+    validations_dir,
+)
+from dagster_project.settings import EXPECTATIONS_DIR, Settings
 
 DQ_HISTORY = "dq.contract_results"
 CONTRACT_CHECK = "contract"  # the name of every Great Expectations check
 MAX_FAILURE_LINES = 10
+DATA_DOCS_RUNS = 5  # runs shown in Data Docs
+
+log = logging.getLogger(__name__)
 
 
 def suite_path(layer: str, table: str) -> str | None:
@@ -24,11 +43,16 @@ def record_outcomes(
     table_name: str | None = None,
     source_file: str | None = None,
 ) -> None:
-    """Append every expectation result to the data-quality history in the pipeline database.
+    """Append every expectation result to the data-quality history in the pipeline database,
+    and save GX's validation results beside it for Data Docs.
 
     ``table_name`` overrides the validated relation's name (an extract staged in ``incoming`` is
-    recorded under the raw table it is refused from or merged into), ``source_file`` names it.
+    recorded under the raw table it is refused from or merged into), ``source_file`` names it;
+    both are also set on the outcomes, so check results and Data Docs say the same.
     """
+    if table_name or source_file:
+        for outcome in outcomes:
+            outcome.relabel(table_name or outcome.table, source_file)
     con.execute("create schema if not exists dq")
     con.execute(
         f"""
@@ -54,8 +78,15 @@ def record_outcomes(
         row["source_file"] = source_file
         if table_name:
             row["table_name"] = table_name
-    if not rows:
-        return
+    if rows:
+        _insert_history(con, rows)
+    try:
+        persist_validation_results(con, outcomes)
+    except OSError as exc:  # Data Docs are a view of the history: never fail a run for them
+        log.warning("validation results not saved for Data Docs: %s", exc)
+
+
+def _insert_history(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     columns = [
         "run_id", "suite", "table_name", "expectation_type", "column_name", "kwargs_json",
         "severity", "success", "observed_value", "unexpected_count", "element_count",
@@ -78,7 +109,12 @@ def check_result(
     errors = [f for o in outcomes for f in o.error_failures]
     warnings = [f for o in outcomes for f in o.warning_failures]
     evaluated = sum(len(o.outcomes) for o in outcomes)
-    lines = [f.failure_line() for f in errors + warnings][:MAX_FAILURE_LINES]
+    # ERROR lines first, each naming the table (and the refused extract), the expectation, how
+    # many rows failed and a few failing values: the CLI prints them as the run's last lines.
+    lines = ([line for o in outcomes for line in _failure_lines(o, "ERROR")]
+             + [line for o in outcomes for line in _failure_lines(o, "WARNING")])
+    if len(lines) > MAX_FAILURE_LINES:
+        lines = lines[:MAX_FAILURE_LINES] + [f"... and {len(lines) - MAX_FAILURE_LINES} more"]
     metadata: dict[str, dg.RawMetadataValue] = {
         "suites_run": len(outcomes),
         "expectations_evaluated": evaluated,
@@ -86,6 +122,11 @@ def check_result(
         "warning_failures": len(warnings),
         "failures": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none"),
     }
+    files = sorted({o.source_file for o in outcomes if o.source_file})
+    if files:
+        metadata["extracts_validated"] = dg.MetadataValue.json(files)
+        metadata["extracts_refused"] = dg.MetadataValue.json(
+            sorted({o.source_file for o in outcomes if o.source_file and not o.passed}))
     if note:
         metadata["note"] = note
     return dg.AssetCheckResult(
@@ -95,3 +136,23 @@ def check_result(
         severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         metadata=metadata,
     )
+
+
+def _failure_lines(outcome: SuiteOutcome, severity: str) -> list[str]:
+    failures = outcome.error_failures if severity == "ERROR" else outcome.warning_failures
+    prefix = f"{outcome.table}: "
+    label = f"{outcome.table} [{outcome.source_file}]: " if outcome.source_file else prefix
+    return [label + f.failure_line().removeprefix(prefix) for f in failures]
+
+
+def build_data_docs(settings: Settings, runs: int = DATA_DOCS_RUNS) -> Path | None:
+    """GX Data Docs of the last `runs` runs' saved results into <site_dir>/gx/ (offline copy).
+
+    Returns gx/index.html, or None when no run has saved a validation result yet. The site
+    builder (`lib.site.build_site`) already does the same from the same folder.
+    """
+    files = latest_validation_files(validations_dir(settings.pipeline_db), runs)
+    if not files:
+        return None
+    built = build_gx_docs(settings.site_dir, files)
+    return settings.site_dir / built.href if built.href else None
