@@ -8,7 +8,8 @@ that :func:`dbt_env` builds.
 |---------------------------|---------------------------------------|
 | PLANSIGNAL_DATA_DIR       | <repo>/data                           |
 | PLANSIGNAL_LANDING_DIR    | $PLANSIGNAL_DATA_DIR/landing          |
-| PLANSIGNAL_MAPPINGS_DIR   | $PLANSIGNAL_DATA_DIR/mappings         |
+| PLANSIGNAL_MAPPINGS_DIR   | <repo>/data/mappings (committed config, |
+|                           | so it does not follow the data dir)   |
 | PLANSIGNAL_TRUTH_DIR      | $PLANSIGNAL_DATA_DIR/demo_truth       |
 | PLANSIGNAL_WAREHOUSE_DIR  | $PLANSIGNAL_DATA_DIR/warehouse        |
 | PLANSIGNAL_PIPELINE_DB    | $PLANSIGNAL_WAREHOUSE_DIR/pipeline.duckdb |
@@ -73,7 +74,7 @@ def get_settings() -> Settings:
     return Settings(
         data_dir=data_dir,
         landing_dir=_path("PLANSIGNAL_LANDING_DIR", data_dir / "landing"),
-        mappings_dir=_path("PLANSIGNAL_MAPPINGS_DIR", data_dir / "mappings"),
+        mappings_dir=_path("PLANSIGNAL_MAPPINGS_DIR", REPO_ROOT / "data" / "mappings"),
         truth_dir=_path("PLANSIGNAL_TRUTH_DIR", data_dir / "demo_truth"),
         warehouse_dir=warehouse_dir,
         pipeline_db=_path("PLANSIGNAL_PIPELINE_DB", warehouse_dir / "pipeline.duckdb"),

@@ -1306,7 +1306,7 @@ def apply_mapping(
 
 
 def default_mappings_dir() -> Path:
-    """PLANSIGNAL_MAPPINGS_DIR (default $PLANSIGNAL_DATA_DIR/mappings), from settings."""
+    """PLANSIGNAL_MAPPINGS_DIR (default <repo>/data/mappings), from settings."""
     from dagster_project.settings import get_settings
 
     return get_settings().mappings_dir
