@@ -49,6 +49,13 @@
         '\\', '\\\\'), '"', '\\"'), chr(9), '\\t'), chr(10), '\\n'), chr(13), '\\r')
 {%- endmacro %}
 
+{# Spark SQL (the default's syntax, spelled out for the Spark target): in a Spark literal
+   '\\' is one backslash. #}
+{% macro spark__json_escape(expression) -%}
+    replace(replace(replace(replace(replace({{ expression }},
+        '\\', '\\\\'), '"', '\\"'), chr(9), '\\t'), chr(10), '\\n'), chr(13), '\\r')
+{%- endmacro %}
+
 {% macro duckdb__json_escape(expression) -%}
     replace(replace(replace(replace(replace({{ expression }},
         '\', '\\'), '"', '\"'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r')

@@ -13,3 +13,8 @@
 {% macro duckdb__sorted_characters(expression) -%}
     array_to_string(list_sort(string_split({{ expression }}, '')), '')
 {%- endmacro %}
+
+{# Spark SQL: split on the empty pattern gives the characters (no trailing empty string). #}
+{% macro spark__sorted_characters(expression) -%}
+    array_join(array_sort(split({{ expression }}, '')), '')
+{%- endmacro %}

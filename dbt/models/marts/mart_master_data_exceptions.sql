@@ -305,7 +305,7 @@ erp_lead_time_drift as (
         || cast(recommended_lead_time_days as {{ dbt.type_string() }})
         || ' days (p'
         || cast(
-            cast(round(recommended_lead_time_quantile * 100, 0) as integer)
+            cast({{ round_double('recommended_lead_time_quantile * 100', 0) }} as integer)
             as {{ dbt.type_string() }}
         )
         || ' of ' || cast(n_lines as {{ dbt.type_string() }})
@@ -394,7 +394,7 @@ stale_safety_stock as (
             ['days_since_last_change', 'number', 'days_since_last_change'],
             ['reference_date', 'string', 'reference_date'],
             ['current_safety_stock', 'number', 'current_safety_stock'],
-            ['recommended_safety_stock', 'number', 'round(recommended_safety_stock, 2)'],
+            ['recommended_safety_stock', 'number', round_double('recommended_safety_stock', 2)],
         ]) }} as evidence,
         'Review the MRP parameters of ' || canonical_part_number || ' at plant ' || plant
         || ', unchanged since ' || coalesce(cast(last_changed_date as {{ dbt.type_string() }}), '?')
@@ -427,13 +427,13 @@ safety_stock_deviations as (
         {{ json_object([
             ['canonical_part_number', 'string', 'canonical_part_number'],
             ['current_safety_stock', 'number', 'current_safety_stock'],
-            ['recommended_safety_stock', 'number', 'round(recommended_safety_stock, 2)'],
-            ['deviation_ratio', 'number', 'round(safety_stock_deviation_ratio, 4)'],
+            ['recommended_safety_stock', 'number', round_double('recommended_safety_stock', 2)],
+            ['deviation_ratio', 'number', round_double('safety_stock_deviation_ratio', 4)],
             ['service_level', 'number', 'service_level'],
-            ['mean_daily_demand', 'number', 'round(mean_daily_demand, 4)'],
-            ['stddev_daily_demand', 'number', 'round(stddev_daily_demand, 4)'],
-            ['lead_time_mean_days', 'number', 'round(lead_time_mean_days, 2)'],
-            ['lead_time_stddev_days', 'number', 'round(lead_time_stddev_days, 2)'],
+            ['mean_daily_demand', 'number', round_double('mean_daily_demand', 4)],
+            ['stddev_daily_demand', 'number', round_double('stddev_daily_demand', 4)],
+            ['lead_time_mean_days', 'number', round_double('lead_time_mean_days', 2)],
+            ['lead_time_stddev_days', 'number', round_double('lead_time_stddev_days', 2)],
             ['lead_time_basis', 'string', 'lead_time_basis'],
             ['lead_time_supplier_id', 'string', 'lead_time_supplier_id'],
             ['n_lead_time_lines', 'number', 'n_lead_time_lines'],
@@ -444,7 +444,7 @@ safety_stock_deviations as (
         'Set the MRP safety stock of ' || canonical_part_number || ' at plant ' || plant
         || ' from '
         || case
-            when current_safety_stock = round(current_safety_stock, 0)
+            when current_safety_stock = {{ round_double('current_safety_stock', 0) }}
                 then cast(
                         cast(current_safety_stock as {{ dbt.type_bigint() }})
                         as {{ dbt.type_string() }}

@@ -49,7 +49,7 @@ po_lines_checked as (
         purchasing_info.order_multiple > 0
         and abs(
             po_line_lead_times.order_qty / purchasing_info.order_multiple
-            - round(po_line_lead_times.order_qty / purchasing_info.order_multiple, 0)
+            - {{ round_double('po_line_lead_times.order_qty / purchasing_info.order_multiple', 0) }}
         ) > 0.000001 as is_not_order_multiple
     from po_line_lead_times
     inner join purchasing_info
@@ -125,7 +125,7 @@ checked as (
             order_multiple > 0
             and abs(
                 mrp_minimum_lot_size / order_multiple
-                - round(mrp_minimum_lot_size / order_multiple, 0)
+                - {{ round_double('mrp_minimum_lot_size / order_multiple', 0) }}
             ) > 0.000001,
             false
         ) as is_mrp_lot_not_order_multiple,

@@ -295,13 +295,14 @@ final as (
             when lead_time_mean_days is null then 'no_lead_time'
             else 'ok'
         end as recommendation_status,
-        cast(ceil(round(recommended_safety_stock, 6)) as {{ dbt.type_bigint() }})
+        cast(ceil({{ round_double('recommended_safety_stock', 6) }}) as {{ dbt.type_bigint() }})
             as recommended_safety_stock_qty,
         current_reorder_point,
         lead_time_demand,
         lead_time_demand + recommended_safety_stock as recommended_reorder_point,
         cast(
-            ceil(round(lead_time_demand + recommended_safety_stock, 6)) as {{ dbt.type_bigint() }}
+            ceil({{ round_double('lead_time_demand + recommended_safety_stock', 6) }})
+            as {{ dbt.type_bigint() }}
         ) as recommended_reorder_point_qty
     from recommended
 

@@ -89,8 +89,9 @@ window_lines as (
                 po_line_lead_times.po_line desc
         ) as recency_rank,
         case
-            when po_line_lead_times.completion_date <= po_line_lead_times.due_date then 1.0
-            else 0.0
+            when po_line_lead_times.completion_date <= po_line_lead_times.due_date
+                then cast(1 as double)
+            else cast(0 as double)
         end as on_time
     from po_line_lead_times
     cross join reference_dates
@@ -288,7 +289,8 @@ final as (
         median_lead_time_days - erp_planned_lead_time_days as drift_vs_erp_days,
         median_lead_time_days - mrp_planned_lead_time_days as drift_vs_mrp_days,
         case
-            when not low_confidence then cast(ceil(round(quantile_lead_time_days, 6)) as integer)
+            when not low_confidence
+                then cast(ceil({{ round_double('quantile_lead_time_days', 6) }}) as integer)
         end as recommended_lead_time_days,
         low_confidence,
         canonical_part_number,
@@ -334,16 +336,23 @@ final as (
                 then
                     'n ' || cast(n_lines as {{ dbt.type_string() }})
                     || ': min ' || cast(min_lead_time_days as {{ dbt.type_string() }})
-                    || ', p25 ' || cast(round(p25_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || ', p25 '
+                    || cast({{ round_double('p25_lead_time_days', 1) }} as {{ dbt.type_string() }})
                     || ', median '
-                    || cast(round(median_lead_time_days, 1) as {{ dbt.type_string() }})
-                    || ', p75 ' || cast(round(p75_lead_time_days, 1) as {{ dbt.type_string() }})
-                    || ', p90 ' || cast(round(p90_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || cast(
+                        {{ round_double('median_lead_time_days', 1) }} as {{ dbt.type_string() }}
+                    )
+                    || ', p75 '
+                    || cast({{ round_double('p75_lead_time_days', 1) }} as {{ dbt.type_string() }})
+                    || ', p90 '
+                    || cast({{ round_double('p90_lead_time_days', 1) }} as {{ dbt.type_string() }})
                     || ', max ' || cast(max_lead_time_days as {{ dbt.type_string() }})
-                    || ', mean ' || cast(round(mean_lead_time_days, 1) as {{ dbt.type_string() }})
+                    || ', mean '
+                    || cast({{ round_double('mean_lead_time_days', 1) }} as {{ dbt.type_string() }})
                     || coalesce(
                         ', sd ' || cast(
-                            round(stddev_lead_time_days, 1) as {{ dbt.type_string() }}
+                            {{ round_double('stddev_lead_time_days', 1) }}
+                            as {{ dbt.type_string() }}
                         ),
                         ''
                     )
@@ -358,7 +367,7 @@ final as (
         max_lead_time_working_days,
         case
             when not low_confidence
-                then cast(ceil(round(quantile_lead_time_working_days, 6)) as integer)
+                then cast(ceil({{ round_double('quantile_lead_time_working_days', 6) }}) as integer)
         end as recommended_lead_time_working_days,
         lead_time_trend,
         n_recent_lines,

@@ -12,7 +12,7 @@
             + 0.20 (same manufacturer part number) + 0.05 (a shared supplier),
     halved when the two numbers carry different revision suffixes (-A, -R2, REV3: different
     revisions are different parts). Pairs scoring at least var match_review_min_score are kept.
-    Similarities come from string_similarity (Jaro-Winkler on DuckDB).
+    Similarities come from string_similarity (Jaro-Winkler on DuckDB and Spark).
 #}
 
 {%- set lookalikes_from = 'OQDILSZBG' -%}
@@ -229,16 +229,17 @@ final as (
         part_id_b,
         part_number_a,
         part_number_b,
-        round(raw_score, 4) as score,
-        round(number_similarity, 4) as number_similarity,
-        round(description_similarity, 4) as description_similarity,
+        {{ round_double('raw_score', 4) }} as score,
+        {{ round_double('number_similarity', 4) }} as number_similarity,
+        {{ round_double('description_similarity', 4) }} as description_similarity,
         same_manufacturer_part_number,
         shared_suppliers,
         revision_conflict,
         blocking_keys,
-        'number similarity ' || cast(round(number_similarity, 2) as {{ dbt.type_string() }})
+        'number similarity '
+        || cast({{ round_double('number_similarity', 2) }} as {{ dbt.type_string() }})
         || ' (' || part_number_a || ' vs ' || part_number_b || '); description similarity '
-        || cast(round(description_similarity, 2) as {{ dbt.type_string() }})
+        || cast({{ round_double('description_similarity', 2) }} as {{ dbt.type_string() }})
         || '; same manufacturer part number: '
         || case when same_manufacturer_part_number then 'yes' else 'no' end
         || '; shared suppliers: ' || cast(shared_suppliers as {{ dbt.type_string() }})

@@ -92,7 +92,7 @@ final as (
         || cast(drifting.erp_planned_lead_time_days as {{ dbt.type_string() }})
         || '; proposed = p'
         || cast(
-            cast(round(drifting.recommended_lead_time_quantile * 100, 0) as integer)
+            cast({{ round_double('drifting.recommended_lead_time_quantile * 100', 0) }} as integer)
             as {{ dbt.type_string() }}
         )
         || ' rounded up.' as reason,
@@ -103,7 +103,7 @@ final as (
             ['quantile', 'number', 'drifting.recommended_lead_time_quantile'],
             ['median_lead_time_days', 'number', 'drifting.median_lead_time_days'],
             ['p90_lead_time_days', 'number', 'drifting.p90_lead_time_days'],
-            ['on_time_rate', 'number', 'round(drifting.on_time_rate, 4)'],
+            ['on_time_rate', 'number', round_double('drifting.on_time_rate', 4)],
             ['lead_time_summary', 'string', 'drifting.lead_time_summary'],
             ['recent_lead_times', 'string', 'drifting.recent_lead_times'],
             ['lead_time_trend', 'string', 'drifting.lead_time_trend'],

@@ -66,7 +66,7 @@ final as (
         recommended_reorder_point_qty as proposed_reorder_point,
         'Current safety stock is '
         || cast(
-            cast(round(100 * abs(safety_stock_deviation_ratio), 0) as integer)
+            cast({{ round_double('100 * abs(safety_stock_deviation_ratio)', 0) }} as integer)
             as {{ dbt.type_string() }}
         )
         || case when safety_stock_deviation_ratio < 0 then ' % below' else ' % above' end
@@ -74,16 +74,16 @@ final as (
         || cast(service_level as {{ dbt.type_string() }}) || '.' as reason,
         {{ json_object([
             ['service_level', 'number', 'service_level'],
-            ['z', 'number', 'round(z, 4)'],
-            ['mean_daily_demand', 'number', 'round(mean_daily_demand, 4)'],
-            ['stddev_daily_demand', 'number', 'round(stddev_daily_demand, 4)'],
+            ['z', 'number', round_double('z', 4)],
+            ['mean_daily_demand', 'number', round_double('mean_daily_demand', 4)],
+            ['stddev_daily_demand', 'number', round_double('stddev_daily_demand', 4)],
             ['n_demand_weeks', 'number', 'n_demand_weeks'],
             ['lead_time_basis', 'string', 'lead_time_basis'],
             ['lead_time_supplier_id', 'string', 'lead_time_supplier_id'],
             ['n_lead_time_lines', 'number', 'n_lead_time_lines'],
-            ['lead_time_mean_days', 'number', 'round(lead_time_mean_days, 2)'],
-            ['lead_time_stddev_days', 'number', 'round(lead_time_stddev_days, 2)'],
-            ['recommended_safety_stock', 'number', 'round(recommended_safety_stock, 2)'],
+            ['lead_time_mean_days', 'number', round_double('lead_time_mean_days', 2)],
+            ['lead_time_stddev_days', 'number', round_double('lead_time_stddev_days', 2)],
+            ['recommended_safety_stock', 'number', round_double('recommended_safety_stock', 2)],
             ['is_stale', 'boolean', 'is_stale'],
             ['last_changed_date', 'string', 'last_changed_date'],
         ]) }} as evidence,
