@@ -77,7 +77,7 @@ select
     min(s.receipt_date) filter (where s.min_cum_from_here >= l.order_qty - 1e-6)
         as completion_date,
     max(m.receipt_date) filter (where m.movement_type = 'RECEIPT') as last_receipt_date,
-    min(m.receipt_date) < l.order_date as receipt_before_order
+    min(m.receipt_date) as first_movement_date
 from po_lines as l
 left join net_movements as m using (po_number, po_line)
 left join suffix_min as s
@@ -93,7 +93,7 @@ select
         case when line_status = 'CLOSED' then last_receipt_date end
     ) - order_date as lead_time_days
 from line_dates
-where line_status <> 'CANCELLED' and not coalesce(receipt_before_order, false)
+where line_status <> 'CANCELLED' and not coalesce(first_movement_date < order_date, false)
     and (completion_date is not null or line_status = 'CLOSED')
     and last_receipt_date is not null;
 
