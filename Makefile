@@ -10,13 +10,21 @@ SEED ?= 42
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test install map demo-data ui site bench lint clean
+.PHONY: run test test-spark install map demo-data ui site bench lint clean
 
 run: $(STAMP)
 	$(PY) -m dagster_project.cli run --demo-scale $(SCALE)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The dbt project on a local Apache Spark, every mart compared with the DuckDB build (README
+# "Scaling out"). Installs the optional extra `spark` (dbt-spark, pyspark) on first use;
+# needs Java 17.
+test-spark: $(STAMP)
+	@$(PY) -c "import pyspark, dbt.adapters.spark" 2>/dev/null \
+		|| $(PY) -m pip install --quiet -e ".[spark]"
+	$(PY) -m pytest -m slow tests/test_spark.py
 
 install: $(STAMP)
 
@@ -36,7 +44,7 @@ demo-data: $(STAMP)
 	$(PY) -m dagster_project.lib.demo_data --scale $(SCALE) --seed $(SEED) --force
 
 ui: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
+	$(PY) -m dagster_project.cli init-home
 	$(VENV)/bin/dagster dev -m dagster_project.definitions
 
 site: $(STAMP)

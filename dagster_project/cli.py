@@ -1,10 +1,12 @@
 """Command line: run the whole pipeline headless and print what it produced.
 
-    python -m dagster_project.cli run [--verbose]   # what `make run` calls
+    python -m dagster_project.cli run [--verbose] [--wait] [--force]   # what `make run` calls
     python -m dagster_project.cli site              # rewrite the governance site only
+    python -m dagster_project.cli init-home         # write DAGSTER_HOME/dagster.yaml (make ui)
 
-Exit status 0 when the run succeeded, 1 when an ERROR contract failed or a step failed; the
-site is written either way, so a failed run can be reviewed there.
+Exit status 0 when the run succeeded (or found nothing new), 1 when an ERROR contract failed or
+a step failed; the site is written either way, so a failed run can be reviewed there. Exit
+status 75 when another pipeline run holds the lock (``--wait`` queues behind it instead).
 """
 
 from __future__ import annotations
@@ -20,13 +22,29 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
+from dagster_project.defs.ops.build_gate import FORCE_TAG
+from dagster_project.lib.build_state import run_outcome
+from dagster_project.lib.run_lock import Holder, PipelineBusy, PipelineLock, lock_path_for
 from dagster_project.settings import Settings, get_settings
 
-DAGSTER_YAML = """\
-# Written by plansignal: local run history for `make run`, `make ui` and the tests.
+DAGSTER_YAML_MARKER = "# Written by plansignal"
+DAGSTER_YAML = f"""\
+{DAGSTER_YAML_MARKER}: local run history for `make run`, `make ui` and the tests.
+# Remove the first line to keep your own edits; otherwise plansignal rewrites this file.
 telemetry:
   enabled: false
+# One pipeline run at a time for runs Dagster launches (schedule, sensor, UI); runs of
+# `make run` take the same pipeline lock (dagster_project/lib/run_lock.py).
+run_queue:
+  max_concurrent_runs: 1
+# A run whose worker died is failed after 12 h at the latest, so it cannot hold the one-run
+# queue forever; the next run that takes the pipeline lock fails it at once.
+run_monitoring:
+  enabled: true
+  max_runtime_seconds: 43200
+  max_resume_run_attempts: 0
 """
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the pipeline lock; try again later
 
 
 @dataclass
@@ -40,6 +58,8 @@ class RunReport:
     dbt_tests_failed: list[str] = field(default_factory=list)
     blocking_failures: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
+    # Nothing new: the run whose publish is still served (dbt, contracts, publish skipped).
+    unchanged_since: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -49,7 +69,9 @@ class RunReport:
 def prepare_dagster_home(settings: Settings) -> None:
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    # Ours and out of date (or missing): rewrite. Someone else's: leave it alone.
+    if current is None or (current.startswith(DAGSTER_YAML_MARKER) and current != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
@@ -69,15 +91,39 @@ def run_log_path(settings: Settings) -> Path:
     return settings.warehouse_dir / "logs" / "last_run.log"
 
 
+def _tell_waiting(holder: Holder | None) -> None:
+    who = holder.describe() if holder else "another process"
+    print(f"plansignal: waiting for the running pipeline ({who}) to finish", file=sys.stderr)
+
+
 def run_pipeline(
-    settings: Settings | None = None, log_level: str = "WARNING", quiet_dbt: bool = True
+    settings: Settings | None = None,
+    log_level: str = "WARNING",
+    quiet_dbt: bool = True,
+    wait: bool = False,
+    force: bool = False,
 ) -> RunReport:
     """Execute the full pipeline job in this process, recorded in the Dagster instance.
 
     dagster-dbt echoes every dbt event to stdout; with ``quiet_dbt`` that goes to the run log
     (``<warehouse>/logs/last_run.log``) so the terminal keeps to the summary.
+
+    Takes the pipeline lock first: raises PipelineBusy when another run holds it, unless
+    ``wait``. ``force`` rebuilds dbt even when nothing changed since the last publish.
     """
     settings = settings or get_settings()
+    lock = PipelineLock.acquire(
+        lock_path_for(settings.pipeline_db),
+        wait_seconds=float("inf") if wait else 0.0,
+        on_wait=_tell_waiting,
+    )
+    try:
+        return _run_locked(settings, log_level, quiet_dbt, force)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool) -> RunReport:
     prepare_dagster_home(settings)
     from dagster_project.definitions import FULL_PIPELINE, build_defs
 
@@ -94,6 +140,7 @@ def run_pipeline(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            tags={FORCE_TAG: "true"} if force else None,
         )
     report = RunReport(run_id=result.run_id, success=result.success, published=False)
     for event in result.get_step_failure_events():
@@ -119,6 +166,8 @@ def run_pipeline(
         if e.asset_key is not None
     )
     report.mart_rows = serving_row_counts(settings)
+    if report.exit_code == 0 and not report.published:
+        report.unchanged_since = run_outcome(settings.pipeline_db, report.run_id)
     return report
 
 
@@ -150,7 +199,14 @@ def write_site(settings: Settings, report: RunReport | None) -> str:
         status = (
             f"Run {report.run_id} FAILED; the serving database still holds the last good run."
         )
-    return str(build_site(settings.pipeline_db, settings.serving_db, settings.site_dir, status))
+    # The site asset already regenerated dbt docs when the run published; keep that copy.
+    regenerate_dbt_docs = not (report is not None and report.published)
+    return str(
+        build_site(
+            settings.pipeline_db, settings.serving_db, settings.site_dir, status,
+            dbt_docs=regenerate_dbt_docs,
+        )
+    )
 
 
 def print_summary(report: RunReport, settings: Settings, site_index: str) -> None:
@@ -165,10 +221,13 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
     print("contracts (Great Expectations):", file=out)
     for line in report.check_lines:
         print(f"  {line}", file=out)
-    print(
-        f"dbt tests: {report.dbt_tests_passed} passed, {len(report.dbt_tests_failed)} failed",
-        file=out,
-    )
+    if report.unchanged_since:
+        print("dbt build, mart contracts, publish, site: skipped (nothing new)", file=out)
+    else:
+        print(
+            f"dbt tests: {report.dbt_tests_passed} passed, {len(report.dbt_tests_failed)} failed",
+            file=out,
+        )
     for line in report.dbt_tests_failed:
         print(f"  {line}", file=out)
     print(f"serving database: {settings.serving_db}", file=out)
@@ -180,6 +239,10 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
     )
     print(f"governance site: {site_index}", file=out)
     print(f"run log (dbt output): {run_log_path(settings)}", file=out)
+    if report.exit_code == 0 and report.unchanged_since:
+        print(f"result: OK, nothing new since run {report.unchanged_since}: serving database "
+              "unchanged", file=out)
+        return
     if report.exit_code == 0:
         print("result: OK, serving database published", file=out)
         return
@@ -212,11 +275,24 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="when the landing folder holds no table folder, generate the demo extract first",
     )
+    run.add_argument(
+        "--wait", action="store_true",
+        help="when another pipeline run is in progress, wait for it instead of refusing",
+    )
+    run.add_argument(
+        "--force", action="store_true",
+        help="rebuild dbt and republish even when nothing changed since the last publish",
+    )
     sub.add_parser("site", help="rewrite the governance site from the databases")
+    sub.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml (run queue of one)")
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "site":
         print(write_site(settings, None))
+        return 0
+    if args.command == "init-home":
+        prepare_dagster_home(settings)
+        print(settings.dagster_home / "dagster.yaml")
         return 0
     if args.demo_scale is not None and not landing_has_tables(settings):
         from dagster_project.lib.demo_data import generate
@@ -224,10 +300,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{settings.landing_dir} is empty: generating the demo extract "
               f"(scale {args.demo_scale:g})")
         generate(args.demo_scale, DEMO_SEED, settings.landing_dir, settings.truth_dir)
-    report = run_pipeline(
-        settings, log_level="INFO" if args.verbose else "WARNING", quiet_dbt=not args.verbose
-    )
-    site_index = write_site(settings, report)
+    try:
+        report = run_pipeline(
+            settings, log_level="INFO" if args.verbose else "WARNING", quiet_dbt=not args.verbose,
+            wait=args.wait, force=args.force,
+        )
+    except PipelineBusy as exc:
+        print(f"plansignal: {exc}; not starting a second run (use --wait to queue behind it)",
+              file=sys.stderr)
+        return EXIT_BUSY
+    index = settings.site_dir / "index.html"
+    if report.unchanged_since and index.exists():
+        site_index = str(index)  # nothing was published: the site still describes what is served
+    else:
+        site_index = write_site(settings, report)
     print_summary(report, settings, site_index)
     return report.exit_code
 

@@ -6,16 +6,21 @@ tests then read what an analyst would read.
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.cli import RunReport, run_pipeline, write_site
+from dagster_project import definitions
+from dagster_project.cli import RunReport, print_summary, run_pipeline, write_site
+from dagster_project.defs.contracts.checks import build_mart_checks
 from dagster_project.lib.demo_data import generate
 from dagster_project.lib.part_matching import canonical_part_id, normalize_part_number
 from dagster_project.lib.reconciliation_quality import measure
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
 from tests.conftest import point_settings_at
 
 CORE_MARTS = {
@@ -117,10 +122,20 @@ def test_bad_extract_blocks_and_leaves_serving_untouched(pipeline_run, tmp_path)
         assert any("raw/erp_goods_receipts" in f for f in report.blocking_failures)
         assert (settings.serving_db.stat().st_ino, settings.serving_db.read_bytes()) == before
         assert bad.exists()
+        # Blocked downstream: dbt built nothing; the refusal is in the quality history.
+        assert not any(k.path[0] in ("marts", "serving") for k in materialized(report.run_id))
+        assert refused_in_history(settings, report.run_id) == [
+            ("raw.erp_goods_receipts", "erp_goods_receipts__bad.csv",
+             "expect_column_values_to_be_between", "quantity", 1)]
+        assert any("raw.erp_goods_receipts [erp_goods_receipts__bad.csv]: ERROR "
+                   "expect_column_values_to_be_between(quantity): 1 of 1 rows failed, "
+                   "e.g. [-5.0]" in f for f in report.blocking_failures)
     finally:
         bad.unlink()
     recovered = run_pipeline(settings)
-    assert recovered.exit_code == 0 and recovered.published
+    # The bad file is gone and nothing else changed: the build gate keeps what is served.
+    assert recovered.exit_code == 0
+    assert recovered.published or recovered.unchanged_since is not None
 
 
 def test_part_reconciliation_quality_against_ground_truth(pipeline_run, capsys):
@@ -151,3 +166,62 @@ def test_sql_and_python_normalisers_agree_on_every_spelling(pipeline_run):
     for spelling, key, part_id in rows:
         assert normalize_part_number(spelling) == key, spelling
         assert canonical_part_id(key) == part_id, spelling
+
+
+def materialized(run_id: str) -> set[dg.AssetKey]:
+    with dg.DagsterInstance.get() as instance:
+        return {e.dagster_event.asset_key for e in instance.all_logs(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+            if e.dagster_event and e.dagster_event.asset_key}
+
+
+def refused_in_history(settings: Settings, run_id: str) -> list[tuple]:
+    with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
+        return con.execute(
+            "select table_name, source_file, expectation_type, column_name, unexpected_count "
+            "from dq.contract_results where run_id = ? and not success and severity = 'ERROR'",
+            [run_id]).fetchall()
+
+
+def test_failed_mart_contract_blocks_publishing(pipeline_run, tmp_path, monkeypatch, capsys):
+    """A mart breaking an ERROR expectation: exit 1, nothing published, the serving file
+    untouched, the failure recorded, and the summary's last lines name table, rule and count.
+
+    The suites directory is fixed, so the checks are rebuilt from a copy of expectations/ with
+    one deliberately impossible rule (match_method is always 'exact')."""
+    settings, _ = pipeline_run
+    suites = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    suite_file = suites / "marts__part_aliases.json"
+    suite = json.loads(suite_file.read_text(encoding="utf-8"))
+    suite["expectations"].append({
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "match_method", "value_set": ["exact"]},
+        "meta": {"severity": "ERROR", "why": "Impossible on purpose (test)."}})
+    suite_file.write_text(json.dumps(suite), encoding="utf-8")
+    monkeypatch.setattr(definitions, "mart_contract_checks", build_mart_checks(suites))
+    before = settings.serving_db.stat().st_ino, settings.serving_db.read_bytes()
+
+    report = run_pipeline(settings, force=True)  # nothing new: force dbt and the checks
+
+    assert report.exit_code == 1 and not report.published
+    assert (settings.serving_db.stat().st_ino, settings.serving_db.read_bytes()) == before
+    assert "marts/part_aliases [contract]: FAILED (ERROR)" in report.check_lines
+    assert "marts/dim_parts [contract]: passed" in report.check_lines
+    with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
+        n_rows, n_other = con.execute(
+            "select count(*), count(*) filter (where match_method <> 'exact') "
+            "from marts.part_aliases").fetchone()
+    assert refused_in_history(settings, report.run_id) == [
+        ("marts.part_aliases", None, "expect_column_values_to_be_in_set", "match_method",
+         n_other)]
+    print_summary(report, settings, "site/index.html")
+    out = capsys.readouterr().out.rstrip().splitlines()
+    assert ("result: FAILED; the serving database was left as the last good run published it"
+            in out)
+    last = out[-2:]
+    assert last[0] == "  contract failed: marts/part_aliases [contract]"
+    assert last[1].startswith(
+        f"- marts.part_aliases: ERROR expect_column_values_to_be_in_set(match_method): "
+        f"{n_other} of {n_rows} rows failed, e.g. [\"")
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dagster_project.lib.publish import TMP_MARKER, publish
+from dagster_project.lib.publish import TMP_MARKER, PublishError, publish
 
 
 def make_pipeline(tmp_path, value: int) -> duckdb.DuckDBPyConnection:
@@ -39,7 +39,7 @@ def test_failed_publish_leaves_serving_file_untouched(tmp_path):
     con = make_pipeline(tmp_path, 1)
     publish(con, serving, [("marts.facts", "facts")])
     before = serving.read_bytes()
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(PublishError, match="not published, serving database left as it was"):
         publish(con, serving, [("marts.facts", "facts"), ("marts.missing", "missing")])
     assert serving.read_bytes() == before
     assert not list(tmp_path.glob(f"{TMP_MARKER}*"))

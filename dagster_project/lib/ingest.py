@@ -12,22 +12,41 @@ put the raw contract between them:
 
 A file whose content (sha256) was already loaded into the same table is skipped, whatever its
 name. Files never move: a refused extract stays in the landing folder until fixed or removed.
+:func:`ingest_table` runs the three steps over one table's files, in name order, and stops at
+the first file it cannot merge: a later extract must never be merged before an earlier one,
+or the earlier one, once fixed, would win as the "latest" extract.
+
+Encodings: UTF-8 (with or without BOM) is the contract. ERP exports written on Windows are
+often Windows-1252, so a CSV whose bytes are not valid UTF-8 is read as Windows-1252 (Latin-1
+where a byte is undefined in Windows-1252) and the run log says so; a UTF-16 file (with BOM) is
+read as UTF-16. Both are transcoded to a UTF-8 copy in a work folder, never in the landing
+folder. Line ends may be LF, CRLF or CR alone.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.faults import crash_point
 from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 LOAD_LOG = "raw._load_log"
+# DuckDB refuses CSV lines longer than 2 MB by default; descriptions may be of any length.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+READ_BLOCK = 1 << 20
+# Bytes Windows-1252 leaves undefined: a file holding one is read as Latin-1 instead.
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 class LandingError(Exception):
@@ -48,6 +67,21 @@ class StagedExtract:
     row_count: int
     loaded_at: datetime
     extra_columns: tuple[str, ...]
+    encoding: str = "utf-8"  # what the file was read as (see the module docstring)
+
+
+@dataclass
+class TableIngest:
+    """What :func:`ingest_table` did with one table's files."""
+
+    merged: list[StagedExtract] = field(default_factory=list)
+    skipped: list[Extract] = field(default_factory=list)  # content already loaded
+    refused: list[Extract] = field(default_factory=list)  # broke an ERROR rule of the contract
+    waiting: list[Extract] = field(default_factory=list)  # behind a refused extract
+
+    @property
+    def rows_merged(self) -> int:
+        return sum(s.row_count for s in self.merged)
 
 
 def quote_ident(name: str) -> str:
@@ -69,11 +103,13 @@ def file_sha256(path: Path) -> str:
 
 def discover_extracts(landing_dir: Path) -> dict[str, list[Path]]:
     """Extract files per landing table, in name order; unknown folders are an error."""
+    if landing_dir.exists() and not landing_dir.is_dir():
+        raise LandingError(f"{landing_dir}: landing path is a file, not a folder")
     if not landing_dir.is_dir():
         raise LandingError(f"{landing_dir}: landing folder does not exist")
     try:
         entries = sorted(landing_dir.iterdir())
-    except PermissionError as exc:
+    except OSError as exc:
         raise LandingError(
             f"{landing_dir}: landing folder is not readable ({exc.strerror})"
         ) from exc
@@ -93,7 +129,7 @@ def discover_extracts(landing_dir: Path) -> dict[str, list[Path]]:
 def list_extract_files(table_dir: Path) -> list[Path]:
     try:
         files = sorted(p for p in table_dir.iterdir() if p.is_file())
-    except PermissionError as exc:
+    except OSError as exc:
         raise LandingError(f"{table_dir}: folder is not readable ({exc.strerror})") from exc
     extracts = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
     for path in files:
@@ -153,14 +189,22 @@ def pending_extracts(
     return new, skipped
 
 
+def _csv_options(sample_size: int | None = None) -> str:
+    # skip = 0: without it DuckDB's sniffer may silently take the first data row for the header
+    # when a row has more fields than the header.
+    options = (
+        "header = true, skip = 0, delim = ',', quote = '\"', escape = '\"', "
+        f"all_varchar = true, null_padding = false, strict_mode = true, "
+        f"max_line_size = {MAX_LINE_BYTES}"
+    )
+    return options + (f", sample_size = {sample_size}" if sample_size else "")
+
+
 def _reader_sql(path: Path) -> str:
     if path.suffix.lower() == ".parquet":
         return f"read_parquet({quote_literal(str(path))})"
     # Everything as text first: the cast below then names the column and value that break it.
-    return (
-        f"read_csv({quote_literal(str(path))}, header = true, delim = ',', quote = '\"', "
-        "escape = '\"', all_varchar = true, null_padding = false, strict_mode = true)"
-    )
+    return f"read_csv({quote_literal(str(path))}, {_csv_options()})"
 
 
 def _source_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -171,35 +215,134 @@ def _source_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         ).fetchall()
         return [r[0] for r in rows if r[0] != "schema"]
     described = con.execute(
-        f"describe select * from read_csv({quote_literal(str(path))}, header = true, "
-        "delim = ',', quote = '\"', all_varchar = true, sample_size = 1)"
+        f"describe select * from read_csv({quote_literal(str(path))}, {_csv_options(1)})"
     ).fetchall()
     return [r[0] for r in described]
 
 
 def _first_line_error(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """DuckDB's multi-line reader error as one line: where, and what is wrong (no row dump)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    first = re.sub(r"^[A-Za-z ]+ Error: ", "", lines[0])
+    if first.startswith("Error when sniffing file"):
+        return (
+            "malformed CSV: not readable as comma-separated text with one header row (a row "
+            "with more or fewer fields than the header, or an unclosed quote)"
+        )
+    located = re.match(r"CSV Error on Line: (\d+)", first)
+    if located:
+        reason = next(
+            (
+                line for line in lines[1:]
+                if not line.startswith(("Original Line:", "Possible", "*", "file ="))
+            ),
+            "malformed row",
+        )
+        return f"malformed CSV at line {located.group(1)}: {reason[:200]}"
+    return first[:300]
+
+
+def detect_encoding(path: Path) -> str:
+    """'utf-8' (BOM or not), 'utf-16' (with BOM), else 'cp1252' or, failing that, 'latin-1'.
+
+    Pure ASCII blocks skip the decoder, so checking a large export costs about one read.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    cp1252_ok = True
+    valid_utf8 = True
+    with path.open("rb") as handle:
+        head = handle.read(2)
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+        handle.seek(0)
+        for block in iter(lambda: handle.read(READ_BLOCK), b""):
+            if valid_utf8 and not (block.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    valid_utf8 = False
+            if cp1252_ok and _CP1252_UNDEFINED.search(block):
+                cp1252_ok = False
+            if not valid_utf8 and not cp1252_ok:
+                break
+    if valid_utf8:
+        try:
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    return "cp1252" if cp1252_ok else "latin-1"
+
+
+def transcode_to_utf8(path: Path, encoding: str, work_dir: Path) -> Path:
+    """A UTF-8 copy of ``path`` in ``work_dir`` (line ends and content otherwise unchanged)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    target = work_dir / f"{uuid.uuid4().hex}{path.suffix.lower()}"
+    with (
+        path.open("r", encoding=encoding, newline="") as source,
+        target.open("w", encoding="utf-8", newline="") as sink,
+    ):
+        for chunk in iter(lambda: source.read(READ_BLOCK), ""):
+            sink.write(chunk)
+    return target
 
 
 def stage_extract(
-    con: duckdb.DuckDBPyConnection, extract: Extract, loaded_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    loaded_at: datetime,
+    work_dir: Path | None = None,
 ) -> StagedExtract:
-    """Read one extract into incoming.<table>, typed and tagged; raise LandingError if unusable."""
-    table = LANDING_TABLES[extract.table]
+    """Read one extract into incoming.<table>, typed and tagged; raise LandingError if unusable.
+
+    A CSV that is not UTF-8 is read through a transcoded copy in ``work_dir`` (default: the
+    system temp folder), deleted afterwards.
+    """
     path = extract.path
     if extract.size == 0:
         raise LandingError(f"{path}: empty file (no header row)")
+    encoding = "utf-8"
+    readable = path
+    if path.suffix.lower() == ".csv":
+        try:
+            encoding = detect_encoding(path)
+            if encoding != "utf-8":
+                readable = transcode_to_utf8(
+                    path, encoding, work_dir or Path(tempfile.gettempdir()) / "plansignal"
+                )
+        except OSError as exc:
+            raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
     try:
-        columns = _source_columns(con, path)
+        return _stage(con, extract, loaded_at, readable, encoding)
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    loaded_at: datetime,
+    readable: Path,
+    encoding: str,
+) -> StagedExtract:
+    table = LANDING_TABLES[extract.table]
+    path = extract.path  # named in every message; ``readable`` is what DuckDB reads
+    try:
+        columns = _source_columns(con, readable)
     except duckdb.Error as exc:
         raise LandingError(f"{path}: cannot be read: {_first_line_error(exc)}") from exc
     missing = [c for c in table.column_names if c not in columns]
     if missing:
-        raise LandingError(f"{path}: missing required column(s) {', '.join(missing)}")
+        hint = ""
+        if len(columns) == 1 and ";" in columns[0]:
+            hint = " (the header looks semicolon-separated; the contract is comma-separated)"
+        raise LandingError(f"{path}: missing required column(s) {', '.join(missing)}{hint}")
     extra = tuple(c for c in columns if c not in table.column_names and not c.startswith("_"))
 
-    source = f"(select * from {_reader_sql(path)})"
+    source = f"(select * from {_reader_sql(readable)})"
     _check_casts(con, table, source, path)
     select_list = ", ".join(_cast_expression(table, c.name) for c in table.columns)
     hash_input = ", ".join(
@@ -220,7 +363,7 @@ def stage_extract(
     except duckdb.Error as exc:
         raise LandingError(f"{path}: cannot be read: {_first_line_error(exc)}") from exc
     row_count = con.execute(f"select count(*) from incoming.{table.name}").fetchone()[0]
-    return StagedExtract(extract, int(row_count), loaded_at, extra)
+    return StagedExtract(extract, int(row_count), loaded_at, extra, encoding)
 
 
 def _text_value(column: str) -> str:
@@ -286,6 +429,7 @@ def merge_extract(con: duckdb.DuckDBPyConnection, staged: StagedExtract) -> None
             ],
         )
         con.execute(f"drop table incoming.{name}")
+        crash_point("ingest.before_commit")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -299,3 +443,42 @@ def next_load_time(con: duckdb.DuckDBPyConnection) -> datetime:
     if last is not None and now <= last:
         now = last + timedelta(microseconds=1)
     return now
+
+
+def ingest_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    files: Iterable[Path],
+    validate: Callable[[StagedExtract], bool] | None = None,
+    log: Callable[[str], None] = lambda line: None,
+    work_dir: Path | None = None,
+) -> TableIngest:
+    """Stage, validate and merge every new extract of one table, in file-name order.
+
+    ``validate`` sees each staged extract in ``incoming.<table>`` and returns whether it may be
+    merged. A refused extract stops the table there: the later ones wait (see module docstring).
+    A file that cannot be read at all raises LandingError; extracts merged before it stay.
+    """
+    ensure_raw_schema(con)
+    result = TableIngest()
+    new, result.skipped = pending_extracts(con, table, files)
+    for extract in result.skipped:
+        log(f"{extract.path}: content already loaded, skipped")
+    for index, extract in enumerate(new):
+        staged = stage_extract(con, extract, next_load_time(con), work_dir)
+        if staged.encoding != "utf-8":
+            log(f"{extract.path}: not UTF-8; read as {staged.encoding}")
+        if validate is not None and not validate(staged):
+            con.execute(f"drop table if exists incoming.{table}")  # the file itself stays
+            result.refused.append(extract)
+            result.waiting = new[index + 1:]
+            for later in result.waiting:
+                log(f"{later.path}: waits until {extract.path.name} is fixed or removed "
+                    "(extracts merge in name order)")
+            break
+        merge_extract(con, staged)
+        result.merged.append(staged)
+        if staged.extra_columns:
+            log(f"{extract.path}: extra column(s) kept out of raw and ignored: "
+                + ", ".join(staged.extra_columns))
+    return result

@@ -5,10 +5,14 @@ writer or many readers, never both. So the serving file is never written in plac
 copied into a fresh file beside it, checkpointed, fsynced, and renamed over the old one
 (``os.replace`` is atomic on one filesystem). Readers that had the old file open keep reading
 the old inode until they reconnect; a crash before the rename leaves the old file untouched.
+Any failure (a full disk, a missing table) removes the temporary file and raises
+:class:`PublishError`, one line naming the serving file; the next run also deletes temporary
+files a killed run left (:func:`remove_leftovers`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from dataclasses import dataclass
@@ -16,9 +20,22 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.faults import crash_point
 from dagster_project.lib.ingest import quote_ident, quote_literal
 
 TMP_MARKER = ".publishing-"
+
+
+class PublishError(Exception):
+    """Publishing failed and the serving file was left as it was; one line for the user."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno is not None:
+        name = errno.errorcode.get(exc.errno, str(exc.errno))
+        return f"{exc.strerror or os.strerror(exc.errno)} ({name})"
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -71,13 +88,18 @@ def publish(
         con.execute(f"checkpoint {alias}")
         con.execute(f"detach {alias}")
         _fsync(tmp)
+        crash_point("publish.before_swap")
         os.replace(tmp, serving_path)
         _fsync(serving_path.parent)
-    except BaseException:
+    except BaseException as exc:
         try:
             con.execute(f"detach database if exists {alias}")
         finally:
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.wal").unlink(missing_ok=True)
+        if isinstance(exc, OSError | duckdb.Error):
+            raise PublishError(
+                f"{serving_path}: not published, serving database left as it was: {_reason(exc)}"
+            ) from exc
         raise
     return published

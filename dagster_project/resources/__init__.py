@@ -8,8 +8,19 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
+from dagster_project.lib.recovery import recover
+from dagster_project.lib.run_lock import (
+    Holder,
+    PipelineLock,
+    held_lock,
+    lock_path_for,
+)
 from dagster_project.settings import Settings, get_settings
+
+# How long a run launched by Dagster (schedule, sensor, UI) waits for a CLI run to finish.
+DEFAULT_LOCK_WAIT_SECONDS = 3 * 3600
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -17,6 +28,12 @@ class Warehouse(dg.ConfigurableResource):
 
     Defaults come from :mod:`dagster_project.settings` (environment variables); the pipeline is
     the only writer of ``pipeline_db`` and never writes into ``serving_db`` in place.
+
+    It is also the run's guard: every step uses it, so Dagster sets it up once when a run
+    starts and tears it down when the run ends. Set-up takes the pipeline lock (one run at a
+    time, whether started by ``make run``, a schedule, a sensor or the UI; see
+    :mod:`dagster_project.lib.run_lock`) and cleans up after a crashed run
+    (:mod:`dagster_project.lib.recovery`).
     """
 
     landing_dir: str
@@ -24,9 +41,14 @@ class Warehouse(dg.ConfigurableResource):
     serving_db: str
     site_dir: str
     truth_dir: str
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+
+    _lock: PipelineLock | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Warehouse:
+    def from_settings(
+        cls, settings: Settings | None = None, lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    ) -> Warehouse:
         settings = settings or get_settings()
         return cls(
             landing_dir=str(settings.landing_dir),
@@ -34,6 +56,7 @@ class Warehouse(dg.ConfigurableResource):
             serving_db=str(settings.serving_db),
             site_dir=str(settings.site_dir),
             truth_dir=str(settings.truth_dir),
+            lock_wait_seconds=lock_wait_seconds,
         )
 
     @property
@@ -52,6 +75,50 @@ class Warehouse(dg.ConfigurableResource):
     def site_path(self) -> Path:
         return Path(self.site_dir)
 
+    @property
+    def lock_path(self) -> Path:
+        return lock_path_for(self.pipeline_path)
+
+    @property
+    def work_path(self) -> Path:
+        """Scratch files of a run (transcoded extracts); emptied when a run starts."""
+        return self.pipeline_path.parent / "work"
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        def waiting(holder: Holder | None) -> None:
+            who = holder.describe() if holder else "another process"
+            context.log.warning(f"waiting for the pipeline lock held by {who}")
+
+        # PipelineBusy, if raised, fails the run before any step starts; its message names the
+        # holder.
+        lock = PipelineLock.acquire(
+            self.lock_path, wait_seconds=self.lock_wait_seconds, on_wait=waiting
+        )
+        self._lock = lock
+        if context.run_id:
+            lock.set_run_id(context.run_id)
+        if lock.recovered:
+            return  # re-entrant acquisition within the same run
+        lock.recovered = True
+        crashed = lock.crashed_holder
+        for line in recover(self.pipeline_path, self.serving_path, self.work_path, crashed):
+            context.log.warning(f"recovery: {line}")
+        if crashed is not None and crashed.run_id and context.instance is not None:
+            _fail_dead_run(context.instance, crashed, context.run_id)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def register_child(self, pid: int) -> None:
+        """A process (dbt) the next run must stop if this run dies before it does."""
+        # Through the process registry: the resource object a step gets need not be the one
+        # Dagster set up.
+        lock = held_lock(self.lock_path)
+        if lock is not None:
+            lock.add_child(pid)
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the pipeline database, closed on exit.
@@ -64,3 +131,19 @@ class Warehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+def _fail_dead_run(instance: dg.DagsterInstance, crashed: Holder, current_run_id: str) -> None:
+    """Mark the run that died holding the lock as failed, so run history does not show it
+    STARTED forever (and, for runs the daemon launched, so it stops counting against the
+    one-run queue)."""
+    if crashed.run_id == current_run_id:
+        return
+    run = instance.get_run_by_id(crashed.run_id)
+    if run is None or run.is_finished:
+        return
+    instance.report_run_failed(
+        run,
+        message=f"the run's process (pid {crashed.pid}) died holding the pipeline lock; "
+        f"cleaned up by run {current_run_id}",
+    )

@@ -20,6 +20,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from dagster_project.defs.ops.build_gate import open_build_gate
 from dagster_project.resources import Warehouse
 from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
 
@@ -54,6 +55,7 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 STEWARD_GROUP = "steward_inputs"
+DBT_BUILD_ARGS = ("build",)
 
 
 class PlansignalTranslator(DagsterDbtTranslator):
@@ -90,9 +92,14 @@ def plansignal_dbt_models(
 ) -> Iterator[Any]:
     # dbt reads the pipeline database path from the environment (dbt/profiles.yml).
     os.environ["PLANSIGNAL_PIPELINE_DB"] = warehouse.pipeline_db
-    invocation = dbt.cli(["build"], context=context)
+    # Nothing changed since the last publish: yield nothing, so Dagster skips the (optional)
+    # dbt outputs and everything downstream of them (defs/ops/build_gate.py).
+    gate = open_build_gate(context, warehouse, DBT_BUILD_ARGS)
+    if gate.unchanged:
+        return
+    invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
     try:
-        yield from invocation.stream()
+        yield from gate.stream(invocation)
     finally:
         # If event handling fails mid-stream, dbt must not live on holding the database lock.
         if invocation.process.poll() is None:

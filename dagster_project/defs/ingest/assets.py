@@ -3,7 +3,8 @@
 Each new extract is staged in ``incoming.<table>``, validated against the table's raw contract
 (``expectations/raw__<table>.json``) and merged into ``raw.<table>`` only when no ERROR
 expectation failed. A refused extract stays in the landing folder, is tried again next run, and
-its blocking check stops every downstream asset until it is fixed or removed.
+its blocking check stops every downstream asset until it is fixed or removed; later extracts of
+the same table wait behind it, so extracts always merge in name order.
 """
 
 
@@ -20,13 +21,10 @@ from dagster_project.defs.contracts.results import (
 from dagster_project.lib.contracts import SuiteOutcome, validate_table
 from dagster_project.lib.ingest import (
     LandingError,
+    StagedExtract,
     discover_extracts,
-    ensure_raw_schema,
+    ingest_table,
     list_extract_files,
-    merge_extract,
-    next_load_time,
-    pending_extracts,
-    stage_extract,
 )
 from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
 from dagster_project.resources import Warehouse
@@ -73,66 +71,51 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
     def _raw_asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse
     ) -> dg.MaterializeResult:
+        outcomes: list[SuiteOutcome] = []
+
+        def validate(staged: StagedExtract) -> bool:
+            if not suite:
+                return True
+            outcome = validate_table(
+                con, f"incoming.{table.name}", Path(suite), run_id=context.run_id
+            )
+            record_outcomes(
+                con, [outcome], table_name=f"raw.{table.name}",
+                source_file=staged.extract.path.name,
+            )
+            outcomes.append(outcome)
+            if not outcome.passed:
+                context.log.error(
+                    f"{staged.extract.path}: refused by contract raw__{table.name}: "
+                    + "; ".join(f.failure_line() for f in outcome.error_failures[:3])
+                )
+            return outcome.passed
+
         try:
             files = _table_files(warehouse.landing_path, table.name)
+            with warehouse.connect() as con:
+                result = ingest_table(
+                    con, table.name, files, validate, context.log.info, warehouse.work_path
+                )
+                total_rows = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
         except LandingError as exc:
+            # One line naming the file; extracts merged before it stay merged, it stays put.
             raise dg.Failure(description=str(exc)) from None
-
-        outcomes: list[SuiteOutcome] = []
-        loaded: list[str] = []
-        refused: list[str] = []
-        with warehouse.connect() as con:
-            ensure_raw_schema(con)
-            try:
-                new, skipped = pending_extracts(con, table.name, files)
-            except LandingError as exc:
-                raise dg.Failure(description=str(exc)) from None
-            for extract in skipped:
-                context.log.info(f"{extract.path}: content already loaded, skipped")
-            rows_loaded = 0
-            for extract in new:
-                try:
-                    staged = stage_extract(con, extract, next_load_time(con))
-                except LandingError as exc:
-                    raise dg.Failure(description=str(exc)) from None
-                if suite:
-                    outcome = validate_table(
-                        con, f"incoming.{table.name}", Path(suite), run_id=context.run_id
-                    )
-                    record_outcomes(
-                        con, [outcome], table_name=f"raw.{table.name}",
-                        source_file=extract.path.name,
-                    )
-                    outcomes.append(outcome)
-                    if not outcome.passed:
-                        refused.append(extract.path.name)
-                        context.log.error(
-                            f"{extract.path}: refused by contract raw__{table.name}: "
-                            + "; ".join(f.failure_line() for f in outcome.error_failures[:3])
-                        )
-                        continue
-                merge_extract(con, staged)
-                loaded.append(extract.path.name)
-                rows_loaded += staged.row_count
-                if staged.extra_columns:
-                    context.log.info(
-                        f"{extract.path}: extra column(s) kept out of raw and ignored: "
-                        + ", ".join(staged.extra_columns)
-                    )
-            total_rows = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
 
         checks = []
         if suite:
+            new = result.merged or result.refused
             note = None if new else "no new extract: raw table unchanged since its last check"
             checks.append(check_result(outcomes, key, note=note))
         return dg.MaterializeResult(
             asset_key=key,
             check_results=checks,
             metadata={
-                "files_loaded": len(loaded),
-                "files_skipped_already_loaded": len(skipped),
-                "files_refused": dg.MetadataValue.json(refused),
-                "rows_loaded": rows_loaded,
+                "files_loaded": len(result.merged),
+                "files_skipped_already_loaded": len(result.skipped),
+                "files_refused": dg.MetadataValue.json([e.path.name for e in result.refused]),
+                "files_waiting": dg.MetadataValue.json([e.path.name for e in result.waiting]),
+                "rows_loaded": result.rows_merged,
                 "dagster/row_count": int(total_rows),
             },
         )

@@ -1,11 +1,18 @@
-"""Publish: the checked marts swapped atomically into the serving database."""
+"""Publish: the checked marts swapped atomically into the serving database.
+
+After the swap the build fingerprint of this run is recorded as published
+(:mod:`dagster_project.lib.build_state`); a crash between the two only costs the next run a
+rebuild.
+"""
 
 
 import dagster as dg
 
 from dagster_project.defs.contracts.results import DQ_HISTORY
 from dagster_project.defs.dbt.assets import plansignal_dbt_models
-from dagster_project.lib.publish import publish
+from dagster_project.lib.build_state import record_published
+from dagster_project.lib.faults import crash_point
+from dagster_project.lib.publish import PublishError, publish
 from dagster_project.resources import Warehouse
 
 MART_LAYER = "marts"
@@ -37,7 +44,12 @@ def serving_database(
         if has_history:
             # The data-quality history of every contract run, for the scorecard and analysts.
             tables.append((DQ_HISTORY, "dq_contract_history"))
-        published = publish(con, warehouse.serving_path, tables)
+        try:
+            published = publish(con, warehouse.serving_path, tables)
+        except PublishError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        crash_point("publish.before_record")
+        record_published(con, context.run_id, warehouse.serving_path)
     context.log.info(f"published {len(published)} tables to {warehouse.serving_path}")
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,89 @@
+"""The dbt step's "nothing changed -> skip" gate (fingerprint in lib/build_state.py).
+
+When the inputs of the dbt build equal those of the last published build and the serving file
+is still the one that build published, the dbt step yields nothing. Its outputs are optional
+(dagster-dbt marks dbt asset specs skippable), so Dagster skips every step downstream of them:
+the dbt tests, the mart contracts, publishing and the site. The run still succeeds.
+
+A subset of the dbt models (selected in the UI) always builds and records nothing; the run tag
+``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliInvocation
+
+from dagster_project.lib import build_state
+from dagster_project.lib.faults import crash_point
+from dagster_project.resources import Warehouse
+from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+
+FORCE_TAG = "plansignal/force"
+DBT_STEP = "plansignal_dbt_models"
+
+
+# Dagster's warning for each blocking check whose step emitted no result; when nothing changed
+# the dbt step (dbt tests) and the mart contract steps emit none by design.
+_SKIPPED_CHECK_WARNING = re.compile(
+    rf"emitted no result in step '({DBT_STEP}|marts__\w+_contract)'"
+)
+
+
+class _SkippedChecksFilter(logging.Filter):
+    """Keep those warnings (a dozen lines per run) out of the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _SKIPPED_CHECK_WARNING.search(record.getMessage())
+
+
+logging.getLogger("dagster._core.execution.plan.active").addFilter(_SkippedChecksFilter())
+
+
+@dataclass
+class BuildGate:
+    context: dg.AssetExecutionContext
+    warehouse: Warehouse
+    fingerprint: str | None  # None: a subset build, not recorded
+    unchanged_since: build_state.Published | None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.unchanged_since is not None
+
+    def stream(self, invocation: DbtCliInvocation) -> Iterator[Any]:
+        """dbt's events; the dbt process is registered with the run lock for crash recovery."""
+        self.warehouse.register_child(invocation.process.pid)
+        for count, event in enumerate(invocation.stream(), start=1):
+            yield event
+            if count == 1:
+                crash_point("dbt.running")
+        # stream() raises when dbt fails, so here the build succeeded.
+        if self.fingerprint is not None:
+            with self.warehouse.connect() as con:
+                build_state.record(con, self.context.run_id, "built", self.fingerprint)
+
+
+def open_build_gate(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, dbt_args: Sequence[str]
+) -> BuildGate:
+    if context.is_subset:
+        return BuildGate(context, warehouse, None, None)
+    force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
+    with warehouse.connect() as con:
+        current = build_state.fingerprint(con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args)
+        last = None if force else build_state.unchanged_since(con, current, warehouse.serving_path)
+        if last is not None:
+            build_state.record(con, context.run_id, "unchanged", current, ref_run_id=last.run_id)
+    if last is not None:
+        context.log.info(
+            f"nothing new since run {last.run_id} (published {last.at:%Y-%m-%d %H:%M} UTC): "
+            "no dbt build, mart contracts, publish or site; serving database unchanged"
+        )
+    return BuildGate(context, warehouse, current, last)

@@ -1,0 +1,193 @@
+"""Nothing changed, nothing to do: the fingerprint of everything a dbt build reads.
+
+A build's inputs are the raw tables (summarised by ``raw._load_log``: every merged extract, its
+content hash, row count and load time), the steward seeds and every other file of the dbt
+project (models, macros, tests, ``dbt_project.yml`` with its vars), the Great Expectations
+suites the marts are checked against, and the dbt command line. Their sha256 is recorded in
+``ops.build_state`` of the pipeline database when a run built *and published* them; a run whose
+fingerprint equals the last published one, with the serving file still the one it published,
+skips dbt, the mart contracts, publishing and the site.
+
+Rows of ``ops.build_state`` (one per event):
+``built`` (dbt build succeeded), ``published`` (the serving file was swapped in; the
+fingerprint is copied from this run's ``built`` row, or null when this run did not build, which
+forces the next run to build), ``unchanged`` (skipped; ``ref_run_id`` names the run whose
+publish is still served).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+STATE_TABLE = "ops.build_state"
+# What under the dbt project folder feeds a build; target/, logs/ and packages are outputs.
+DBT_INPUT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
+DBT_INPUT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "selectors.yml")
+
+
+@dataclass(frozen=True)
+class Published:
+    run_id: str
+    fingerprint: str | None
+    serving_size: int | None
+    serving_mtime_ns: int | None
+    at: datetime
+
+
+def ensure_state_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists ops")
+    con.execute(
+        f"""
+        create table if not exists {STATE_TABLE} (
+            run_id varchar,
+            event varchar,
+            fingerprint varchar,
+            ref_run_id varchar,
+            serving_size bigint,
+            serving_mtime_ns bigint,
+            recorded_at timestamp
+        )
+        """
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _files(root: Path, dirs: Iterable[str], files: Iterable[str]) -> list[Path]:
+    found = [root / name for name in files if (root / name).is_file()]
+    for name in dirs:
+        folder = root / name
+        if folder.is_dir():
+            found += [
+                p for p in folder.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.parts)
+            ]
+    return sorted(found)
+
+
+def files_digest(paths: Sequence[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load_log_digest(con: duckdb.DuckDBPyConnection) -> str:
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' "
+        "and table_name = '_load_log' and database_name = current_database()"
+    ).fetchone()[0]
+    if not exists:
+        return "no-load-log"
+    rows = con.execute(
+        "select table_name, source_file, content_sha256, row_count, "
+        "cast(loaded_at as varchar) from raw._load_log order by all"
+    ).fetchall()
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+
+
+def fingerprint(
+    con: duckdb.DuckDBPyConnection,
+    dbt_project_dir: Path,
+    expectations_dir: Path,
+    dbt_args: Sequence[str],
+) -> str:
+    parts = [
+        "load_log=" + load_log_digest(con),
+        "dbt=" + files_digest(_files(dbt_project_dir, DBT_INPUT_DIRS, DBT_INPUT_FILES),
+                              dbt_project_dir),
+        "expectations=" + files_digest(_files(expectations_dir, ["."], []), expectations_dir),
+        "args=" + " ".join(dbt_args),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def last_published(con: duckdb.DuckDBPyConnection) -> Published | None:
+    ensure_state_table(con)
+    row = con.execute(
+        "select run_id, fingerprint, serving_size, serving_mtime_ns, recorded_at "
+        f"from {STATE_TABLE} where event = 'published' order by recorded_at desc limit 1"
+    ).fetchone()
+    return Published(*row) if row else None
+
+
+def serving_stat(serving_path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(serving_path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def unchanged_since(
+    con: duckdb.DuckDBPyConnection, current: str, serving_path: Path
+) -> Published | None:
+    """The last publish, if this build's inputs equal its inputs and its file is still served."""
+    last = last_published(con)
+    if last is None or last.fingerprint is None or last.fingerprint != current:
+        return None
+    # Someone replaced or deleted the serving file: publish again rather than trust it.
+    if serving_stat(serving_path) != (last.serving_size, last.serving_mtime_ns):
+        return None
+    return last
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    event: str,
+    fingerprint: str | None = None,
+    ref_run_id: str | None = None,
+    serving: tuple[int, int] | None = None,
+) -> None:
+    ensure_state_table(con)
+    size, mtime_ns = serving or (None, None)
+    con.execute(
+        f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+        [run_id, event, fingerprint, ref_run_id, size, mtime_ns, _now()],
+    )
+
+
+def record_published(con: duckdb.DuckDBPyConnection, run_id: str, serving_path: Path) -> None:
+    """After the swap: the fingerprint this run built (null if it built nothing) is now served."""
+    ensure_state_table(con)
+    row = con.execute(
+        f"select fingerprint from {STATE_TABLE} where run_id = ? and event = 'built' "
+        "order by recorded_at desc limit 1",
+        [run_id],
+    ).fetchone()
+    record(con, run_id, "published", row[0] if row else None, serving=serving_stat(serving_path))
+
+
+def run_outcome(pipeline_db: Path, run_id: str) -> str | None:
+    """The run whose publish is still served, if ``run_id`` skipped as unchanged."""
+    if not pipeline_db.exists():
+        return None
+    try:
+        con = duckdb.connect(str(pipeline_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'ops' "
+            "and table_name = 'build_state'"
+        ).fetchone()[0]
+        if not exists:
+            return None
+        row = con.execute(
+            f"select ref_run_id from {STATE_TABLE} where run_id = ? and event = 'unchanged'",
+            [run_id],
+        ).fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
