@@ -238,6 +238,8 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
         file=out,
     )
     print(f"governance site: {site_index}", file=out)
+    print(f"proposed master-data changes (CSV per target table): {settings.exports_dir}",
+          file=out)
     print(f"run log (dbt output): {run_log_path(settings)}", file=out)
     if report.exit_code == 0 and report.unchanged_since:
         print(f"result: OK, nothing new since run {report.unchanged_since}: serving database "

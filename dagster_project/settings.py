@@ -56,8 +56,7 @@ class Settings:
 
     @property
     def exports_dir(self) -> Path:
-        """Proposed master-data change sets, written next to the serving database."""
-        return self.serving_db.parent / "proposed_changes"
+        return exports_dir_for(self.serving_db)
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt subprocesses: the same paths the Python side uses."""
@@ -65,6 +64,11 @@ class Settings:
             "PLANSIGNAL_PIPELINE_DB": str(self.pipeline_db),
             "PLANSIGNAL_DATA_DIR": str(self.data_dir),
         }
+
+
+def exports_dir_for(serving_db: Path) -> Path:
+    """Proposed master-data change sets (one CSV per target table), next to the serving db."""
+    return serving_db.parent / "proposed_changes"
 
 
 def get_settings() -> Settings:

@@ -225,3 +225,12 @@ def test_failed_mart_contract_blocks_publishing(pipeline_run, tmp_path, monkeypa
         f"- marts.part_aliases: ERROR expect_column_values_to_be_in_set(match_method): "
         f"{n_other} of {n_rows} rows failed, e.g. [\"")
 
+
+
+def test_proposed_change_sets_are_written_next_to_the_serving_database(pipeline_run):
+    settings, _ = pipeline_run
+    written = sorted(p.name for p in settings.exports_dir.glob("*.csv"))
+    assert "proposed_mrp_safety_stocks.csv" in written
+    assert "proposed_erp_purchasing_info_lead_times.csv" in written
+    header = (settings.exports_dir / "proposed_mrp_safety_stocks.csv").read_text().splitlines()[0]
+    assert "current" in header and "proposed" in header

@@ -134,7 +134,10 @@ def step_windows(dagster_home: Path) -> dict[str, tuple[float, float]]:
         windows: dict[str, list[float]] = {}
         for entry in instance.all_logs(run.run_id):
             event = entry.dagster_event
-            if event is None or event.step_key is None:
+            # Only the step's own start and end: "planned" events are all logged at run start.
+            if event is None or event.step_key is None or event.event_type_value not in (
+                "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"
+            ):
                 continue
             span = windows.setdefault(event.step_key, [entry.timestamp, entry.timestamp])
             span[0] = min(span[0], entry.timestamp)

@@ -11,9 +11,11 @@ import dagster as dg
 from dagster_project.defs.contracts.results import DQ_HISTORY
 from dagster_project.defs.dbt.assets import plansignal_dbt_models
 from dagster_project.lib.build_state import record_published
+from dagster_project.lib.change_sets import write_change_sets
 from dagster_project.lib.faults import crash_point
 from dagster_project.lib.publish import PublishError, publish
 from dagster_project.resources import Warehouse
+from dagster_project.settings import exports_dir_for
 
 MART_LAYER = "marts"
 SERVING_KEY = dg.AssetKey(["serving", "planning_db"])
@@ -51,8 +53,11 @@ def serving_database(
         crash_point("publish.before_record")
         record_published(con, context.run_id, warehouse.serving_path)
     context.log.info(f"published {len(published)} tables to {warehouse.serving_path}")
+    # The proposed master-data changes an ERP or MRP team can load, from what was just served.
+    change_sets = write_change_sets(warehouse.serving_path, exports_dir_for(warehouse.serving_path))
     return dg.MaterializeResult(
         metadata={
+            "proposed_changes": dg.MetadataValue.json(change_sets),
             "path": dg.MetadataValue.path(warehouse.serving_db),
             "tables": dg.MetadataValue.json({p.target: p.row_count for p in published}),
         }
