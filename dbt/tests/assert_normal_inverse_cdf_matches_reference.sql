@@ -3,6 +3,10 @@
     (scipy.stats.norm.ppf), in the central region and both tails: within 1e-8.
 #}
 
+-- Shown in Dagster as a check on mart_safety_stock_review (z for the recommended
+-- safety stock); the test itself reads no model.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_safety_stock_review'}}}) }}
+
 with
 
 reference_quantiles as (
