@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dagster_project.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from dagster_project.cli import RunReport
 
 REALDATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 
@@ -30,6 +36,23 @@ def point_settings_at(monkeypatch: pytest.MonkeyPatch, root: Path) -> Settings:
     settings = get_settings()
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+@contextmanager
+def demo_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, name: str, scale: float, seed: int
+) -> Iterator[tuple[Settings, RunReport]]:
+    """A generated demo extract run through the real pipeline in its own temporary home."""
+    from dagster_project.cli import run_pipeline
+    from dagster_project.lib.demo_data import generate
+
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        settings = point_settings_at(monkeypatch, tmp_path_factory.mktemp(name))
+        generate(scale, seed, settings.landing_dir, settings.truth_dir, progress=False)
+        yield settings, run_pipeline(settings)
+    finally:
+        monkeypatch.undo()
 
 
 @pytest.fixture

@@ -18,12 +18,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.cli import RunReport, run_pipeline
+from dagster_project.cli import RunReport
 from dagster_project.lib.change_sets import write_change_sets
-from dagster_project.lib.demo_data import generate
 from dagster_project.lib.planning_quality import measure
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
-from tests.conftest import point_settings_at
+from tests.conftest import demo_pipeline
 
 COOKBOOK = DBT_PROJECT_DIR / "cookbook.md"
 SQL_BLOCKS = re.findall(r"^```sql\n(.*?)^```", COOKBOOK.read_text(encoding="utf-8"), re.S | re.M)
@@ -37,14 +36,9 @@ CHANGE_SETS = {
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunReport]:
-    monkeypatch = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("cookbook")
-    settings = point_settings_at(monkeypatch, root)
-    generate(0.05, 11, settings.landing_dir, settings.truth_dir, progress=False)
-    report = run_pipeline(settings)
-    assert report.exit_code == 0, report.step_failures + report.blocking_failures
-    yield settings, report
-    monkeypatch.undo()
+    with demo_pipeline(tmp_path_factory, "cookbook", 0.05, 11) as (settings, report):
+        assert report.exit_code == 0, report.step_failures + report.blocking_failures
+        yield settings, report
 
 
 def test_cookbook_has_ten_questions():

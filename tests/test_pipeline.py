@@ -17,11 +17,10 @@ import pytest
 from dagster_project import definitions
 from dagster_project.cli import RunReport, print_summary, run_pipeline, write_site
 from dagster_project.defs.contracts.checks import build_mart_checks
-from dagster_project.lib.demo_data import generate
 from dagster_project.lib.part_matching import canonical_part_id, normalize_part_number
 from dagster_project.lib.reconciliation_quality import measure
 from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
-from tests.conftest import point_settings_at
+from tests.conftest import demo_pipeline
 
 CORE_MARTS = {
     "dim_parts",
@@ -38,14 +37,9 @@ CORE_MARTS = {
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunReport]:
-    monkeypatch = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("plansignal")
-    settings = point_settings_at(monkeypatch, root)
-    generate(0.03, 7, settings.landing_dir, settings.truth_dir, progress=False)
-    report = run_pipeline(settings)
-    write_site(settings, report)
-    yield settings, report
-    monkeypatch.undo()
+    with demo_pipeline(tmp_path_factory, "plansignal", 0.03, 7) as (settings, report):
+        write_site(settings, report)
+        yield settings, report
 
 
 def serving(settings: Settings) -> duckdb.DuckDBPyConnection:

@@ -28,11 +28,10 @@ from urllib.parse import urljoin, urlparse
 import duckdb
 import pytest
 
-from dagster_project.cli import RunReport, run_pipeline, write_site
-from dagster_project.lib.demo_data import generate
+from dagster_project.cli import RunReport, write_site
 from dagster_project.lib.site import build_site
 from dagster_project.settings import REPO_ROOT, Settings
-from tests.conftest import point_settings_at
+from tests.conftest import demo_pipeline
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -57,15 +56,10 @@ class SiteRun:
 
 @pytest.fixture(scope="module")
 def site_run(tmp_path_factory: pytest.TempPathFactory) -> SiteRun:
-    monkeypatch = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("plansignal_site")
-    settings = point_settings_at(monkeypatch, root)
-    generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
-    report = run_pipeline(settings)
-    t0 = time.perf_counter()
-    index = Path(write_site(settings, report))
-    yield SiteRun(settings, report, index, time.perf_counter() - t0)
-    monkeypatch.undo()
+    with demo_pipeline(tmp_path_factory, "plansignal_site", 0.03, 11) as (settings, report):
+        t0 = time.perf_counter()
+        index = Path(write_site(settings, report))
+        yield SiteRun(settings, report, index, time.perf_counter() - t0)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
