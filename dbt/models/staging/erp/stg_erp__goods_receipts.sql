@@ -29,10 +29,7 @@ deduplicated as (
 
     select
         *,
-        row_number() over (
-            partition by receipt_id
-            order by loaded_at desc, source_file desc, row_hash desc
-        ) as extract_rank
+        {{ latest_extract_rank(['receipt_id']) }} as extract_rank
     from renamed
 
 ),

@@ -31,10 +31,7 @@ deduplicated as (
 
     select
         *,
-        row_number() over (
-            partition by po_number, po_line
-            order by loaded_at desc, source_file desc, row_hash desc
-        ) as extract_rank
+        {{ latest_extract_rank(['po_number', 'po_line']) }} as extract_rank
     from renamed
 
 ),

@@ -24,10 +24,7 @@ deduplicated as (
 
     select
         *,
-        row_number() over (
-            partition by supplier_id
-            order by loaded_at desc, source_file desc, row_hash desc
-        ) as extract_rank
+        {{ latest_extract_rank(['supplier_id']) }} as extract_rank
     from renamed
 
 ),

@@ -29,10 +29,7 @@ deduplicated as (
 
     select
         *,
-        row_number() over (
-            partition by part_number, plant
-            order by loaded_at desc, source_file desc, row_hash desc
-        ) as extract_rank
+        {{ latest_extract_rank(['part_number', 'plant']) }} as extract_rank
     from renamed
 
 ),
