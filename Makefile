@@ -52,8 +52,10 @@ site: $(STAMP)
 	@echo "serving data/site on http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(PY) -m http.server --bind 127.0.0.1 --directory data/site 8000
 
+# `make bench SCALE=N`: SCALE given on the command line (or in the environment) counts; the
+# SCALE ?= 1 default of `make run` does not, so a bare `make bench` is scale 100.
 bench: $(STAMP)
-	$(PY) -m dagster_project.bench --scale $(or $(BENCH_SCALE),100)
+	$(PY) -m dagster_project.bench --scale $(if $(filter command line environment,$(origin SCALE)),$(SCALE),100)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check dagster_project tests

@@ -317,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     index = settings.site_dir / "index.html"
     if report.unchanged_since and index.exists():
         site_index = str(index)  # nothing was published: the site still describes what is served
+    elif report.published and report.exit_code == 0 and index.exists():
+        site_index = str(index)  # the run's own site asset wrote it, with this run's status
     else:
         site_index = write_site(settings, report)
     print_summary(report, settings, site_index)

@@ -380,6 +380,28 @@ def test_utf8_character_across_read_blocks_is_still_utf8(tmp_path: Path) -> None
     assert detect_encoding(path) == "latin-1"
 
 
+def test_non_utf8_byte_deep_in_a_large_file_is_still_caught(tmp_path: Path) -> None:
+    """Staging trusts DuckDB's own UTF-8 validation instead of a Python pass over the file:
+    one Windows-1252 byte after 40 MB of ASCII rows (beyond DuckDB's first read buffers, read
+    in parallel) still sends the file through the transcoded route."""
+    from dagster_project.lib.ingest import Extract, file_sha256, next_load_time, stage_extract
+
+    path = tmp_path / "erp_suppliers__big.csv"
+    filler = "".join(f"S{i:07d},Supplier {i:07d},DE,ACTIVE\n" for i in range(1_200_000))
+    path.write_bytes(f"{SUPPLIERS}\n{filler}S9999999,Müller,DE,ACTIVE\n".encode("cp1252"))
+    assert path.stat().st_size > 40 * 2**20
+    extract = Extract("erp_suppliers", path, file_sha256(path), path.stat().st_size)
+    with duckdb.connect() as con:
+        ensure_raw_schema(con)
+        staged = stage_extract(con, extract, next_load_time(con), tmp_path / "work")
+        name = _value(
+            con, "select supplier_name from incoming.erp_suppliers where supplier_id = 'S9999999'"
+        )
+    assert staged.encoding == "cp1252"
+    assert staged.row_count == 1_200_001
+    assert name == "Müller"
+
+
 def test_refused_extract_holds_back_the_later_ones(tmp_path: Path) -> None:
     """A contract refusal: nothing of it merged, later extracts wait, every file stays."""
     folder = tmp_path / "erp_suppliers"

@@ -56,7 +56,7 @@ def test_typed_load_with_metadata_columns(con, tmp_path):
         "from raw.erp_purchase_order_lines"
     ).fetchone()
     assert row[0] == 1 and str(row[1]) == "2024-01-05" and row[2] is None and row[3] == 10.0
-    assert row[4] == "po_1.csv" and len(row[5]) == 32
+    assert row[4] == "po_1.csv" and len(row[5]) == 16  # 64-bit hash as hex (row_hash_sql)
 
 
 def test_same_content_is_not_loaded_twice(con, tmp_path):

@@ -8,7 +8,11 @@ from its name: models under models/<layer>/ get the key [<layer>, <model>] and t
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -19,6 +23,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from packaging import version
 
 from dagster_project.defs.ops.build_gate import open_build_gate
 from dagster_project.resources import Warehouse
@@ -55,7 +60,9 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 STEWARD_GROUP = "steward_inputs"
-DBT_BUILD_ARGS = ("build",)
+# Unit tests check the SQL logic, not the data: they run in `make test`
+# (tests/test_dbt_unit_tests.py), not on every pipeline run (dbt Labs' advice for production).
+DBT_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 
 class PlansignalTranslator(DagsterDbtTranslator):
@@ -107,8 +114,23 @@ def plansignal_dbt_models(
             invocation.process.wait(timeout=60)
 
 
+class PlansignalDbtCliResource(DbtCliResource):
+    """DbtCliResource that knows the version of the dbt it runs without asking.
+
+    dagster-dbt runs `dbt --version` in a subprocess before every invocation (about 2 s). The
+    dbt this project runs is the one installed beside its interpreter (settings.dbt_executable),
+    so its version is the installed dbt-core's; any other dbt executable is still asked.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:  # overrides dagster-dbt's private hook
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return version.parse(metadata.version("dbt-core"))
+        return super()._cli_version
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
+    return PlansignalDbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=dbt_executable(),

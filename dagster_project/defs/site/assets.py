@@ -15,10 +15,12 @@ from dagster_project.resources import Warehouse
     description="Static data-quality site for governance reviews (data/site/index.html): "
                 "contract pass rates, findings, per-part evidence, GX Data Docs, dbt docs.",
 )
-def governance_site(warehouse: Warehouse) -> dg.MaterializeResult:
+def governance_site(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
     index = build_site(
         warehouse.pipeline_path, warehouse.serving_path, warehouse.site_path,
-        status_line="Last run published the serving database.",
+        status_line=f"Run {context.run_id} succeeded and published the serving database.",
     )
     site = index.parent
     return dg.MaterializeResult(metadata={

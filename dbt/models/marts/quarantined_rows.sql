@@ -55,8 +55,10 @@ reference_dates as (
 
 po_lines as (
 
+    -- Only lines with a reason: the JSON of a row is built for the few it is shown for.
     select
         purchase_order_lines.*,
+        po_line_lead_times.exclusion_reason,
         purchase_order_lines.po_number || '|'
         || cast(purchase_order_lines.po_line as {{ dbt.type_string() }}) as source_key,
         {{ json_object([
@@ -73,32 +75,58 @@ po_lines as (
             ['updated_at', 'string', 'purchase_order_lines.updated_at'],
         ]) }} as row_json
     from purchase_order_lines
+    inner join po_line_lead_times
+        on
+            purchase_order_lines.po_number = po_line_lead_times.po_number
+            and purchase_order_lines.po_line = po_line_lead_times.po_line
+    where
+        po_line_lead_times.exclusion_reason = 'receipt_before_order_date'
+        or purchase_order_lines.requested_date < purchase_order_lines.order_date
+        or purchase_order_lines.promised_date < purchase_order_lines.order_date
 
 ),
 
-movements as (
+movement_flags as (
 
     select
         netted_receipts.*,
-        netted_receipts.receipt_id as source_key,
         purchase_order_lines.order_date,
-        purchase_order_lines.po_number is not null as has_po_line,
-        {{ json_object([
-            ['receipt_id', 'string', 'netted_receipts.receipt_id'],
-            ['po_number', 'string', 'netted_receipts.po_number'],
-            ['po_line', 'number', 'netted_receipts.po_line'],
-            ['part_number', 'string', 'netted_receipts.part_number'],
-            ['receipt_date', 'string', 'netted_receipts.receipt_date'],
-            ['quantity', 'number', 'netted_receipts.quantity'],
-            ['uom', 'string', 'netted_receipts.uom'],
-            ['movement_type', 'string', 'netted_receipts.movement_type'],
-            ['reverses_receipt_id', 'string', 'netted_receipts.reverses_receipt_id'],
-        ]) }} as row_json
+        purchase_order_lines.po_number is not null as has_po_line
     from netted_receipts
     left join purchase_order_lines
         on
             netted_receipts.po_number = purchase_order_lines.po_number
             and netted_receipts.po_line = purchase_order_lines.po_line
+
+),
+
+movements as (
+
+    -- Only movements with a reason, as for po_lines.
+    select
+        movement_flags.*,
+        movement_flags.receipt_id as source_key,
+        {{ json_object([
+            ['receipt_id', 'string', 'movement_flags.receipt_id'],
+            ['po_number', 'string', 'movement_flags.po_number'],
+            ['po_line', 'number', 'movement_flags.po_line'],
+            ['part_number', 'string', 'movement_flags.part_number'],
+            ['receipt_date', 'string', 'movement_flags.receipt_date'],
+            ['quantity', 'number', 'movement_flags.quantity'],
+            ['uom', 'string', 'movement_flags.uom'],
+            ['movement_type', 'string', 'movement_flags.movement_type'],
+            ['reverses_receipt_id', 'string', 'movement_flags.reverses_receipt_id'],
+        ]) }} as row_json
+    from movement_flags
+    where
+        (
+            movement_flags.is_effective
+            and (
+                movement_flags.receipt_date < movement_flags.order_date
+                or not movement_flags.has_po_line
+            )
+        )
+        or movement_flags.reversal_status in ('target_not_found', 'target_is_reversal')
 
 ),
 
@@ -136,15 +164,11 @@ po_lines_receipt_before_order as (
         po_lines.loaded_at,
         po_lines.row_json
     from po_lines
-    inner join po_line_lead_times
-        on
-            po_lines.po_number = po_line_lead_times.po_number
-            and po_lines.po_line = po_line_lead_times.po_line
     left join early_movements
         on
             po_lines.po_number = early_movements.po_number
             and po_lines.po_line = early_movements.po_line
-    where po_line_lead_times.exclusion_reason = 'receipt_before_order_date'
+    where po_lines.exclusion_reason = 'receipt_before_order_date'
 
 ),
 
