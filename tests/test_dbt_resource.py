@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.dbt.assets import PlansignalDbtCliResource, dbt_resource
+from dagster_project.defs.dbt.assets import (
+    PlansignalDbtCliResource,
+    dbt_resource,
+    prune_run_targets,
+)
 
 
 def test_version_shortcut_agrees_with_dbt_itself() -> None:
-    # dagster-dbt's private hook must still exist, or the override is silently dead code.
+    # dagster-dbt's private hooks must still exist, or the overrides are silently dead code.
     assert "_cli_version" in vars(DbtCliResource)
+    assert "_initialize_dbt_core_adapter" in vars(DbtCliResource)
     resource = dbt_resource()
     assert isinstance(resource, PlansignalDbtCliResource)
     asked = DbtCliResource._cli_version.func(resource)  # runs `dbt --version`
     assert resource._cli_version == asked
+
+
+def test_old_per_run_target_folders_are_pruned(tmp_path: Path) -> None:
+    for age in range(8):
+        folder = tmp_path / f"plansignal_dbt_models-{age:07d}-abcdef0"
+        folder.mkdir()
+        os.utime(folder, (1_000_000 - age, 1_000_000 - age))  # age 0 is the newest
+    (tmp_path / "manifest.json").write_text("{}")  # the project's own target files stay
+    (tmp_path / "other_op-0000000-abcdef0").mkdir()
+    prune_run_targets(tmp_path, "plansignal_dbt_models", keep=3)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [
+        "manifest.json",
+        "other_op-0000000-abcdef0",
+        "plansignal_dbt_models-0000000-abcdef0",
+        "plansignal_dbt_models-0000001-abcdef0",
+        "plansignal_dbt_models-0000002-abcdef0",
+    ]

@@ -421,5 +421,5 @@ def test_refused_extract_holds_back_the_later_ones(tmp_path: Path) -> None:
     assert [e.path.name for e in result.waiting] == ["c.csv"]
     assert any(line.startswith(f"{folder / 'c.csv'}: waits until b.csv") for line in log), log
     assert _value(con, "select count(*) from raw.erp_suppliers") == 1
-    assert _value(con, "select count(*) from duckdb_tables() where schema_name = 'incoming'") == 0
+    assert _value(con, "select count(*) from duckdb_tables() where database_name = 'incoming'") == 0
     assert sorted(p.name for p in folder.iterdir()) == ["a.csv", "b.csv", "c.csv"]

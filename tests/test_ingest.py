@@ -117,3 +117,30 @@ def test_load_times_strictly_increase(con, tmp_path):
         [datetime(2999, 1, 1)],
     )
     assert next_load_time(con) > datetime(2999, 1, 1) > first
+
+
+def test_staging_stays_in_memory_and_replaces_a_legacy_incoming_schema(tmp_path):
+    """Extracts are staged in an in-memory database attached as `incoming`, never in the
+    warehouse file; a warehouse that still has the old `incoming` schema loses it."""
+    database = tmp_path / "pipeline.duckdb"
+    with duckdb.connect(str(database)) as old:
+        old.execute("create schema incoming")
+        old.execute("create table incoming.erp_suppliers (supplier_id varchar)")
+    path = write(tmp_path / "erp_suppliers" / "s.csv", f"{SUPPLIERS_HEADER}\nS1,Acme,DE,ACTIVE\n")
+    with duckdb.connect(str(database)) as con:
+        ensure_raw_schema(con)
+        new, _ = pending_extracts(con, "erp_suppliers", [path])
+        staged = stage_extract(con, new[0], next_load_time(con))
+        where = con.execute(
+            "select database_name, schema_name from duckdb_tables() "
+            "where table_name = 'erp_suppliers' and schema_name <> 'raw'"
+        ).fetchall()
+        assert where == [("incoming", "main")]
+        merge_extract(con, staged)
+        assert con.execute("select count(*) from raw.erp_suppliers").fetchone()[0] == 1
+        assert con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'incoming'"
+        ).fetchone()[0] == 0
+    with duckdb.connect(str(database)) as con:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+    assert "incoming" not in schemas

@@ -223,6 +223,8 @@ def test_dbt_docs_are_copied_into_the_site(site_run):
     assert page.is_file()
     text = page.read_text(encoding="utf-8")
     assert "mart_supplier_lead_times" in text and len(text) > 100_000
+    # The build's own manifest is reused (dbt does not compile again): compiled SQL is there.
+    assert 'select * from \\"pipeline\\".\\"staging\\".\\"stg_erp__goods_receipts\\"' in text
 
 
 def test_site_builds_before_anything_is_published(tmp_path):

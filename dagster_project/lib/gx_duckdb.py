@@ -159,10 +159,13 @@ def open_batch(
         # Both settings are local to this session; the caller's connection is unaffected.
         conn.execute(f"SET search_path = '{schema}'")
         conn.execute("SET enable_progress_bar = false")  # no terminal bars in pipeline logs
+        # `schema` may also name an attached database (its main schema): ingestion stages
+        # extracts in an in-memory database attached as `incoming` (lib/ingest.py).
         exists = conn.execute(
             "SELECT count(*) FROM information_schema.tables"
-            " WHERE table_schema = ? AND table_name = ?",
-            [schema, name],
+            " WHERE (table_schema = ? OR (table_catalog = ? AND table_schema = 'main'))"
+            " AND table_name = ?",
+            [schema, schema, name],
         ).fetchone()
         if not exists or not exists[0]:
             raise LookupError(f"table {schema}.{name} not found in the DuckDB database")

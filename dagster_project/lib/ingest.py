@@ -10,6 +10,10 @@ put the raw contract between them:
 3. :func:`merge_extract` appends the staged rows to ``raw.<table>`` and records the file in
    ``raw._load_log`` in one transaction, so an extract is merged wholly or not at all.
 
+``incoming`` is an in-memory database attached to the connection, not a schema of the
+warehouse file: a staged extract is never written to disk before it passes its contract
+(writing it there cost as much again as the merge), and a killed run leaves nothing staged.
+
 A file whose content (sha256) was already loaded into the same table is skipped, whatever its
 name. Files never move: a refused extract stays in the landing folder until fixed or removed.
 :func:`ingest_table` runs the three steps over one table's files, in name order, and stops at
@@ -141,7 +145,7 @@ def list_extract_files(table_dir: Path) -> list[Path]:
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema raw, one empty table per landing table, and the load log."""
     con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists incoming")
+    attach_incoming(con)
     for table in LANDING_TABLES.values():
         columns = ", ".join(f"{quote_ident(c.name)} {c.sql_type}" for c in table.columns)
         con.execute(
@@ -161,6 +165,23 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+def attach_incoming(con: duckdb.DuckDBPyConnection) -> None:
+    """Attach the in-memory ``incoming`` database (see the module docstring); idempotent.
+
+    Warehouses from before kept ``incoming`` as a schema of the file, which would make
+    ``incoming.<table>`` ambiguous: that schema is dropped (it only ever held unmerged copies).
+    """
+    database = con.execute("select current_database()").fetchone()[0]
+    legacy = con.execute(
+        "select count(*) from duckdb_schemas() where database_name = ? "
+        "and schema_name = 'incoming'",
+        [database],
+    ).fetchone()[0]
+    if legacy:
+        con.execute(f"drop schema {quote_ident(database)}.incoming cascade")
+    con.execute("attach if not exists ':memory:' as incoming")
 
 
 def pending_extracts(
@@ -305,6 +326,7 @@ def stage_extract(
     path = extract.path
     if extract.size == 0:
         raise LandingError(f"{path}: empty file (no header row)")
+    attach_incoming(con)
     if path.suffix.lower() != ".csv":
         return _stage(con, extract, loaded_at, path, "utf-8")
     try:
@@ -461,12 +483,13 @@ def merge_extract(con: duckdb.DuckDBPyConnection, staged: StagedExtract) -> None
                 staged.loaded_at,
             ],
         )
-        con.execute(f"drop table incoming.{name}")
         crash_point("ingest.before_commit")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
+    # Not in the transaction: one DuckDB transaction writes to one attached database only.
+    con.execute(f"drop table if exists incoming.{name}")
 
 
 def next_load_time(con: duckdb.DuckDBPyConnection) -> datetime:

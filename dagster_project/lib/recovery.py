@@ -5,8 +5,9 @@ What a run killed at any point (SIGKILL, power loss) can leave, and why each is 
 - the pipeline lock: an ``flock``, dropped by the kernel with the process;
 - a dbt process it started, still writing the pipeline database: stopped here (the lock file
   names it, with its start time so a reused pid is never touched);
-- ``incoming.<table>``: a staged extract that was never merged (the merge and its load-log
-  entry are one transaction, so raw holds all of an extract or none); dropped here;
+- a staged extract that was never merged: it lived in the in-memory ``incoming`` database of
+  the killed process and died with it (the merge and its load-log entry are one transaction,
+  so raw holds all of an extract or none);
 - ``.publishing-planning.duckdb.*``: a serving file that was never renamed into place (the
   rename is the only step analysts can see); deleted here;
 - transcoded copies of non-UTF-8 extracts in the ingest work folder; deleted here;
@@ -22,7 +23,6 @@ import contextlib
 import shutil
 from pathlib import Path
 
-import duckdb
 import psutil
 
 from dagster_project.lib.publish import remove_leftovers
@@ -71,29 +71,7 @@ def clear_work_dir(work_dir: Path) -> list[str]:
     return lines
 
 
-def drop_incoming(pipeline_db: Path) -> list[str]:
-    """Drop extracts staged but never merged (schema incoming); raw itself is never half-merged."""
-    if not pipeline_db.exists():
-        return []
-    con = duckdb.connect(str(pipeline_db))
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'incoming' "
-                "and database_name = current_database()"
-            ).fetchall()
-        ]
-        for table in tables:
-            con.execute(f'drop table if exists incoming."{table}"')
-    finally:
-        con.close()
-    return [f"dropped staged-but-unmerged incoming.{t}" for t in tables]
-
-
-def recover(
-    pipeline_db: Path, serving_db: Path, work_dir: Path, crashed: Holder | None
-) -> list[str]:
+def recover(serving_db: Path, work_dir: Path, crashed: Holder | None) -> list[str]:
     """Make the warehouse consistent for a new run; return what was done, one line each."""
     lines: list[str] = []
     if crashed is not None:
@@ -101,5 +79,4 @@ def recover(
         lines += stop_orphans(crashed)
     lines += [f"removed unfinished publish file {p}" for p in remove_leftovers(serving_db)]
     lines += clear_work_dir(work_dir)
-    lines += drop_incoming(pipeline_db)
     return lines

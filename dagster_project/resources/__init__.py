@@ -101,7 +101,7 @@ class Warehouse(dg.ConfigurableResource):
             return  # re-entrant acquisition within the same run
         lock.recovered = True
         crashed = lock.crashed_holder
-        for line in recover(self.pipeline_path, self.serving_path, self.work_path, crashed):
+        for line in recover(self.serving_path, self.work_path, crashed):
             context.log.warning(f"recovery: {line}")
         if crashed is not None and crashed.run_id and context.instance is not None:
             _fail_dead_run(context.instance, crashed, context.run_id)

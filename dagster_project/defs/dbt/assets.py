@@ -7,9 +7,10 @@ from its name: models under models/<layer>/ get the key [<layer>, <model>] and t
 
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +27,7 @@ from dagster_dbt import (
 from packaging import version
 
 from dagster_project.defs.ops.build_gate import open_build_gate
+from dagster_project.lib.site.docs import keep_build_manifest
 from dagster_project.resources import Warehouse
 from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
 
@@ -107,20 +109,46 @@ def plansignal_dbt_models(
     invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
     try:
         yield from gate.stream(invocation)
+        # The site's dbt docs describe this build, compiled SQL included (lib/site/docs.py).
+        keep_build_manifest(invocation.target_path / "manifest.json", warehouse.pipeline_path)
     finally:
         # If event handling fails mid-stream, dbt must not live on holding the database lock.
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait(timeout=60)
+        prune_run_targets(invocation.target_path.parent, context.op.name)
+
+
+# dagster-dbt gives every invocation its own target folder (about 14 MB: manifest, compiled
+# SQL, run results) and never removes one; a daily pipeline would grow dbt/target by GBs a year.
+KEEP_RUN_TARGETS = 5
+
+
+def prune_run_targets(target_root: Path, op_name: str, keep: int = KEEP_RUN_TARGETS) -> None:
+    """Delete all but the newest ``keep`` per-invocation target folders of ``op_name``."""
+    folders = sorted(
+        (p for p in target_root.glob(f"{op_name}-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class PlansignalDbtCliResource(DbtCliResource):
-    """DbtCliResource that knows the version of the dbt it runs without asking.
+    """DbtCliResource without two fixed costs of dagster-dbt's per-invocation set-up.
 
-    dagster-dbt runs `dbt --version` in a subprocess before every invocation (about 2 s). The
-    dbt this project runs is the one installed beside its interpreter (settings.dbt_executable),
-    so its version is the installed dbt-core's; any other dbt executable is still asked.
+    - dagster-dbt runs `dbt --version` in a subprocess (about 2 s). The dbt this project runs
+      is the one installed beside its interpreter (settings.dbt_executable), so its version is
+      the installed dbt-core's; any other dbt executable is still asked.
+    - dagster-dbt loads a dbt adapter in the Dagster process (about 1.5 s). It needs one only to
+      fetch row counts and column metadata after the build, which this project does not ask
+      for (the raw assets and contracts report row counts themselves).
+    tests/test_dbt_resource.py fails when dagster-dbt renames either hook.
     """
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
 
     @cached_property
     def _cli_version(self) -> version.Version:  # overrides dagster-dbt's private hook

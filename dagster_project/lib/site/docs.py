@@ -159,14 +159,34 @@ class DbtDocsJob:
     error: str = ""
 
 
+BUILD_MANIFEST = "build_manifest.json"
+
+
+def dbt_docs_target(pipeline_db: Path) -> Path:
+    """dbt's target folder for the docs: next to the database, not dbt/target (see below)."""
+    return Path(pipeline_db).parent / "dbt_docs"
+
+
+def keep_build_manifest(manifest: Path, pipeline_db: Path) -> None:
+    """Keep the manifest of the build that wrote `pipeline_db` for the docs (start_dbt_docs)."""
+    target = dbt_docs_target(pipeline_db)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(manifest, target / BUILD_MANIFEST)
+
+
 def start_dbt_docs(pipeline_db: Path) -> DbtDocsJob:
     """Start `dbt docs generate --static` in the background against the pipeline database.
 
     Its own target folder next to the database (not dbt/target, which the pipeline uses) keeps
     concurrent builds apart and lets dbt re-parse incrementally. dbt opens the database
     read-write, so the caller must not hold a connection to it until `finish_dbt_docs`.
+
+    When the dbt build left its manifest (keep_build_manifest), the docs use it, compiled SQL
+    included, and dbt only reads the catalog (`--no-compile`): compiling all ~300 nodes again
+    cost about 4 s of every run. dbt 1.11 then expects manifest.json in the target folder
+    (it writes none itself without compiling), hence the copy. Without one, dbt compiles.
     """
-    target = Path(pipeline_db).parent / "dbt_docs"
+    target = dbt_docs_target(pipeline_db)
     log = target / "docs_generate.log"
     if not Path(pipeline_db).exists():
         return DbtDocsJob(None, target, log, "the pipeline database does not exist yet")
@@ -175,9 +195,13 @@ def start_dbt_docs(pipeline_db: Path) -> DbtDocsJob:
            "PLANSIGNAL_PIPELINE_DB": str(pipeline_db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # offline: no tracking calls
     (target / "static_index.html").unlink(missing_ok=True)
+    compile_args: list[str] = []
+    if (target / BUILD_MANIFEST).is_file():
+        shutil.copyfile(target / BUILD_MANIFEST, target / "manifest.json")
+        compile_args = ["--no-compile"]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [dbt_executable(), "docs", "generate", "--static",
+            [dbt_executable(), "docs", "generate", "--static", *compile_args,
              "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
              "--target-path", str(target), "--log-path", str(target / "logs")],
             env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
