@@ -18,6 +18,9 @@
       effective receipt). Excluded lines keep their dates but are left out of statistics.
 
     Quantities are doubles: "at or above order_qty" allows 1e-6 of rounding.
+    canonical_part_id / canonical_part_number: the reconciled part (int_part_aliases), so that
+    the mart fct_po_line_lead_times can be a view over this table: one 4.8 M-row table written
+    per build at scale 100 instead of two (README, "Performance").
 #}
 
 with
@@ -37,6 +40,12 @@ netted_receipts as (
 working_day_calendar as (
 
     select * from {{ ref('int_working_day_calendar') }}
+
+),
+
+part_aliases as (
+
+    select * from {{ ref('int_part_aliases') }}
 
 ),
 
@@ -232,8 +241,14 @@ final as (
         completed.completion_date <= completed.due_date as is_on_time,
         {{ dbt.datediff('completed.due_date', 'completed.completion_date', 'day') }} as days_late,
         completed.exclusion_reason,
-        completed.exclusion_reason is not null as is_excluded
+        completed.exclusion_reason is not null as is_excluded,
+        part_aliases.canonical_part_id,
+        part_aliases.canonical_part_number
     from completed
+    left join part_aliases
+        on
+            part_aliases.source_system = 'erp'
+            and completed.part_number = part_aliases.source_part_number
     left join working_day_calendar as order_days
         on completed.order_date = order_days.calendar_date
     left join working_day_calendar as first_receipt_days

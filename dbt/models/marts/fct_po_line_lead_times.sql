@@ -2,7 +2,12 @@
     One row per ERP purchase order line, none dropped: netted receipts, completion, actual
     lead times in calendar days (working days beside them) and the reason a line is excluded
     from lead-time statistics (see intermediate/int_purchase_order_lines__lead_times).
+    A view: the intermediate model already carries the reconciled part, so the build writes
+    these 4.8 M rows (scale 100) once; publish copies them into the serving database as a
+    table like every mart.
 #}
+
+{{ config(materialized='view') }}
 
 with
 
@@ -12,19 +17,13 @@ po_line_lead_times as (
 
 ),
 
-part_aliases as (
-
-    select * from {{ ref('int_part_aliases') }}
-
-),
-
 final as (
 
     select
         po_line_lead_times.po_number,
         po_line_lead_times.po_line,
         po_line_lead_times.supplier_id,
-        part_aliases.canonical_part_id,
+        po_line_lead_times.canonical_part_id,
         po_line_lead_times.order_date,
         po_line_lead_times.first_receipt_date,
         po_line_lead_times.completion_date,
@@ -33,7 +32,7 @@ final as (
         po_line_lead_times.short_closed,
         po_line_lead_times.exclusion_reason,
         po_line_lead_times.is_excluded,
-        part_aliases.canonical_part_number,
+        po_line_lead_times.canonical_part_number,
         po_line_lead_times.part_number as source_part_number,
         po_line_lead_times.requested_date,
         po_line_lead_times.promised_date,
@@ -56,10 +55,6 @@ final as (
         po_line_lead_times.first_receipt_lead_time_working_days,
         po_line_lead_times.lead_time_working_days
     from po_line_lead_times
-    left join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and po_line_lead_times.part_number = part_aliases.source_part_number
 
 )
 
