@@ -9,7 +9,9 @@ Stages, each in its own process so its peak memory is its own:
 3. the same pipeline again with nothing new;
 4. the floor: the core lead-time computation alone as plain SQL in bare DuckDB on the same
    files (dagster_project/bench/floor.sql).
-Peak memory is the largest single process's resident set, sampled every 0.1 s (the pipeline's
+Under the dbt build step the table lists the run's slowest dbt models and tests (dbt's own
+run_results.json; two run at a time, so they overlap). Peak memory is the largest single
+process's resident set, sampled every 0.1 s (the pipeline's
 Python process and its dbt subprocess are measured separately; the larger one counts).
 Prints one table and writes it as JSON (default data/bench/bench_scale_<N>.json), with the
 machine it ran on and the part-reconciliation quality against the generator's ground truth.
@@ -56,6 +58,7 @@ class StageResult:
     peak_rss_mb: float
     peak_process: str = ""
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
+    slowest_dbt_nodes: dict[str, float] = field(default_factory=dict)
 
 
 class TreeSampler:
@@ -124,8 +127,8 @@ STEP_STAGES = (
 )
 
 
-def step_windows(dagster_home: Path) -> dict[str, tuple[float, float]]:
-    """Start and end time of every step of the newest run in this Dagster home."""
+def step_windows(dagster_home: Path) -> tuple[str, dict[str, tuple[float, float]]]:
+    """The newest run in this Dagster home: its id, and start and end time of every step."""
     import dagster as dg
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
@@ -142,7 +145,27 @@ def step_windows(dagster_home: Path) -> dict[str, tuple[float, float]]:
             span = windows.setdefault(event.step_key, [entry.timestamp, entry.timestamp])
             span[0] = min(span[0], entry.timestamp)
             span[1] = max(span[1], entry.timestamp)
-    return {k: (v[0], v[1]) for k, v in windows.items()}
+    return run.run_id, {k: (v[0], v[1]) for k, v in windows.items()}
+
+
+DBT_TARGET_ROOT = REPO_ROOT / "dbt" / "target"
+DBT_OP = "plansignal_dbt_models"
+SLOWEST_DBT_NODES = 8
+
+
+def slowest_dbt_nodes(run_id: str, top: int = SLOWEST_DBT_NODES) -> dict[str, float]:
+    """The slowest dbt models and tests of this run (dbt's own run_results.json).
+
+    dagster-dbt names each invocation's target folder <op>-<first 7 of the run id>-<uuid>.
+    """
+    for folder in DBT_TARGET_ROOT.glob(f"{DBT_OP}-{run_id[:7]}-*"):
+        results = folder / "run_results.json"
+        if results.is_file():
+            nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
+            ranked = sorted(nodes, key=lambda n: n["execution_time"], reverse=True)[:top]
+            return {n["unique_id"].split(".", 1)[0] + " " + n["unique_id"].split(".")[2]:
+                    round(n["execution_time"], 2) for n in ranked}
+    return {}
 
 
 def stage_breakdown(
@@ -212,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("full run", "re-run, nothing new"):
         print(f"bench: {name} ...", file=sys.stderr)
         result, sampler = run_measured(name, [py, "-m", "dagster_project.cli", "run"], env)
-        result.steps = stage_breakdown(step_windows(work / "dagster_home"), sampler)
+        run_id, windows = step_windows(work / "dagster_home")
+        result.steps = stage_breakdown(windows, sampler)
+        result.slowest_dbt_nodes = slowest_dbt_nodes(run_id)
         stages.append(result)
     print("bench: floor ...", file=sys.stderr)
     floor, _ = run_measured("floor (bare DuckDB SQL)",
@@ -269,6 +294,10 @@ def print_table(report: dict) -> None:
         for step, values in stage.get("steps", {}).items():
             print(f"  {step:<32}{values['seconds']:>10.1f}{values['peak_rss_mb']:>10.0f}"
                   f"{values['seconds'] / floor_s:>9.1f}")
+            if step == "dbt build":
+                # dbt runs two nodes at a time: these overlap, they do not add up.
+                for node, seconds in stage.get("slowest_dbt_nodes", {}).items():
+                    print(f"    {node[:46]:<46}{seconds:>6.1f} s")
     r, g = report["ratios"], report["goals_met"]
 
     def verdict(ok: bool) -> str:
