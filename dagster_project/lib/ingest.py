@@ -49,6 +49,7 @@ LOAD_LOG = "raw._load_log"
 # DuckDB refuses CSV lines longer than 2 MB by default; descriptions may be of any length.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 READ_BLOCK = 1 << 20
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Bytes Windows-1252 leaves undefined: a file holding one is read as Latin-1 instead.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
@@ -275,7 +276,7 @@ def detect_encoding(path: Path) -> str:
     valid_utf8 = True
     with path.open("rb") as handle:
         head = handle.read(2)
-        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if head in UTF16_BOMS:
             return "utf-16"
         handle.seek(0)
         for block in iter(lambda: handle.read(READ_BLOCK), b""):
@@ -318,6 +319,8 @@ def stage_extract(
 ) -> StagedExtract:
     """Read one extract into incoming.<table>, typed and tagged; raise LandingError if unusable.
 
+    Call :func:`ensure_raw_schema` on the connection first (it attaches ``incoming``).
+
     A CSV is read as UTF-8 first: DuckDB validates every byte it reads, so the common case costs
     no extra pass over the file. Only a UTF-16 file (BOM) or a CSV DuckDB finds not to be UTF-8
     is sniffed in Python (:func:`detect_encoding`) and read through a transcoded copy in
@@ -326,18 +329,11 @@ def stage_extract(
     path = extract.path
     if extract.size == 0:
         raise LandingError(f"{path}: empty file (no header row)")
-    attach_incoming(con)
-    if path.suffix.lower() != ".csv":
-        return _stage(con, extract, loaded_at, path, "utf-8")
-    try:
-        with path.open("rb") as handle:
-            is_utf16 = handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-        if not is_utf16:
+    if path.suffix.lower() != ".csv" or not _starts_with_utf16_bom(path):
+        try:
             return _stage(con, extract, loaded_at, path, "utf-8")
-    except _NotUtf8:
-        pass
-    except OSError as exc:
-        raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
+        except _NotUtf8:
+            pass  # read again below, through a transcoded copy
     try:
         encoding = detect_encoding(path)
         if encoding == "utf-8":  # DuckDB and Python disagree: say what DuckDB said
@@ -353,13 +349,21 @@ def stage_extract(
         readable.unlink(missing_ok=True)
 
 
+def _starts_with_utf16_bom(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) in UTF16_BOMS
+    except OSError as exc:
+        raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
+
+
 class _NotUtf8(Exception):
     """DuckDB met bytes that are not UTF-8: the file is read again through a transcoded copy."""
 
 
 def _reader_failure(exc: duckdb.Error, path: Path, encoding: str) -> Exception:
     """The exception to raise for a DuckDB error while reading ``path``."""
-    if encoding == "utf-8" and "Invalid unicode" in str(exc):
+    if encoding == "utf-8" and path.suffix.lower() == ".csv" and "Invalid unicode" in str(exc):
         return _NotUtf8(str(path))
     return LandingError(f"{path}: cannot be read: {_first_line_error(exc)}")
 
