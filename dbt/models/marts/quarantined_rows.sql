@@ -53,36 +53,50 @@ reference_dates as (
 
 ),
 
-po_lines as (
+po_line_flags as (
 
-    -- Only lines with a reason: the JSON of a row is built for the few it is shown for.
     select
         purchase_order_lines.*,
         po_line_lead_times.exclusion_reason,
-        purchase_order_lines.po_number || '|'
-        || cast(purchase_order_lines.po_line as {{ dbt.type_string() }}) as source_key,
-        {{ json_object([
-            ['po_number', 'string', 'purchase_order_lines.po_number'],
-            ['po_line', 'number', 'purchase_order_lines.po_line'],
-            ['supplier_id', 'string', 'purchase_order_lines.supplier_id'],
-            ['part_number', 'string', 'purchase_order_lines.part_number'],
-            ['order_date', 'string', 'purchase_order_lines.order_date'],
-            ['requested_date', 'string', 'purchase_order_lines.requested_date'],
-            ['promised_date', 'string', 'purchase_order_lines.promised_date'],
-            ['order_qty', 'number', 'purchase_order_lines.order_qty'],
-            ['uom', 'string', 'purchase_order_lines.uom'],
-            ['line_status', 'string', 'purchase_order_lines.line_status'],
-            ['updated_at', 'string', 'purchase_order_lines.updated_at'],
-        ]) }} as row_json
+        coalesce(
+            purchase_order_lines.requested_date < purchase_order_lines.order_date, false
+        ) as is_requested_before_order,
+        coalesce(
+            purchase_order_lines.promised_date < purchase_order_lines.order_date, false
+        ) as is_promised_before_order
     from purchase_order_lines
     inner join po_line_lead_times
         on
             purchase_order_lines.po_number = po_line_lead_times.po_number
             and purchase_order_lines.po_line = po_line_lead_times.po_line
+
+),
+
+po_lines as (
+
+    -- Only lines with a reason: the JSON of a row is built for the few it is shown for.
+    select
+        po_line_flags.*,
+        po_line_flags.po_number || '|'
+        || cast(po_line_flags.po_line as {{ dbt.type_string() }}) as source_key,
+        {{ json_object([
+            ['po_number', 'string', 'po_line_flags.po_number'],
+            ['po_line', 'number', 'po_line_flags.po_line'],
+            ['supplier_id', 'string', 'po_line_flags.supplier_id'],
+            ['part_number', 'string', 'po_line_flags.part_number'],
+            ['order_date', 'string', 'po_line_flags.order_date'],
+            ['requested_date', 'string', 'po_line_flags.requested_date'],
+            ['promised_date', 'string', 'po_line_flags.promised_date'],
+            ['order_qty', 'number', 'po_line_flags.order_qty'],
+            ['uom', 'string', 'po_line_flags.uom'],
+            ['line_status', 'string', 'po_line_flags.line_status'],
+            ['updated_at', 'string', 'po_line_flags.updated_at'],
+        ]) }} as row_json
+    from po_line_flags
     where
-        po_line_lead_times.exclusion_reason = 'receipt_before_order_date'
-        or purchase_order_lines.requested_date < purchase_order_lines.order_date
-        or purchase_order_lines.promised_date < purchase_order_lines.order_date
+        po_line_flags.exclusion_reason = 'receipt_before_order_date'
+        or po_line_flags.is_requested_before_order
+        or po_line_flags.is_promised_before_order
 
 ),
 
@@ -91,7 +105,16 @@ movement_flags as (
     select
         netted_receipts.*,
         purchase_order_lines.order_date,
-        purchase_order_lines.po_number is not null as has_po_line
+        coalesce(
+            netted_receipts.is_effective
+            and netted_receipts.receipt_date < purchase_order_lines.order_date,
+            false
+        ) as is_before_order_date,
+        netted_receipts.is_effective
+        and purchase_order_lines.po_number is null as is_without_po_line,
+        coalesce(
+            netted_receipts.reversal_status in ('target_not_found', 'target_is_reversal'), false
+        ) as is_ignored_reversal
     from netted_receipts
     left join purchase_order_lines
         on
@@ -119,14 +142,9 @@ movements as (
         ]) }} as row_json
     from movement_flags
     where
-        (
-            movement_flags.is_effective
-            and (
-                movement_flags.receipt_date < movement_flags.order_date
-                or not movement_flags.has_po_line
-            )
-        )
-        or movement_flags.reversal_status in ('target_not_found', 'target_is_reversal')
+        movement_flags.is_before_order_date
+        or movement_flags.is_without_po_line
+        or movement_flags.is_ignored_reversal
 
 ),
 
@@ -138,7 +156,7 @@ early_movements as (
         count(*) as n_early_movements,
         min(receipt_date) as first_early_movement_date
     from movements
-    where is_effective and receipt_date < order_date
+    where is_before_order_date
     group by
         po_number,
         po_line
@@ -190,7 +208,7 @@ movements_before_order as (
         loaded_at,
         row_json
     from movements
-    where is_effective and receipt_date < order_date
+    where is_before_order_date
 
 ),
 
@@ -212,7 +230,7 @@ ignored_reversals as (
         loaded_at,
         row_json
     from movements
-    where reversal_status in ('target_not_found', 'target_is_reversal')
+    where is_ignored_reversal
 
 ),
 
@@ -232,7 +250,7 @@ movements_without_po_line as (
         loaded_at,
         row_json
     from movements
-    where is_effective and not has_po_line
+    where is_without_po_line
 
 ),
 
@@ -252,7 +270,7 @@ due_dates_before_order as (
         loaded_at,
         row_json
     from po_lines
-    where requested_date < order_date
+    where is_requested_before_order
 
     union all
 
@@ -270,7 +288,7 @@ due_dates_before_order as (
         loaded_at,
         row_json
     from po_lines
-    where promised_date < order_date
+    where is_promised_before_order
 
 ),
 
