@@ -126,6 +126,7 @@ def run_pipeline(
 def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool) -> RunReport:
     prepare_dagster_home(settings)
     from dagster_project.definitions import FULL_PIPELINE, build_defs
+    from dagster_project.defs.publish.assets import SERVING_KEY
 
     defs = build_defs(settings)
     job = defs.resolve_job_def(FULL_PIPELINE)
@@ -164,7 +165,7 @@ def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool
             detail = failures.value if failures is not None else ""
             report.blocking_failures.append(f"{key} [{evaluation.check_name}]\n{detail}")
     report.published = any(
-        e.asset_key == dg.AssetKey(["serving", "planning_db"])
+        e.asset_key == SERVING_KEY
         for e in result.get_asset_materialization_events()
         if e.asset_key is not None
     )
@@ -192,12 +193,12 @@ def serving_row_counts(settings: Settings) -> dict[str, int]:
 
 
 def write_site(settings: Settings, report: RunReport | None) -> str:
-    from dagster_project.lib.site import build_site
+    from dagster_project.lib.site import build_site, published_status
 
     if report is None:
         status = "Site rewritten from the current databases."
     elif report.exit_code == 0:
-        status = f"Run {report.run_id} succeeded and published the serving database."
+        status = published_status(report.run_id)
     else:
         status = (
             f"Run {report.run_id} FAILED; the serving database still holds the last good run."
@@ -315,10 +316,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_BUSY
     index = settings.site_dir / "index.html"
-    if report.unchanged_since and index.exists():
-        site_index = str(index)  # nothing was published: the site still describes what is served
-    elif report.published and report.exit_code == 0 and index.exists():
-        site_index = str(index)  # the run's own site asset wrote it, with this run's status
+    # Kept as it is when nothing was published (it still describes what is served) or when the
+    # run's own site asset just wrote it, with this run's status.
+    published_ok = report.published and report.exit_code == 0
+    if index.exists() and (report.unchanged_since or published_ok):
+        site_index = str(index)
     else:
         site_index = write_site(settings, report)
     print_summary(report, settings, site_index)

@@ -24,7 +24,6 @@ from dagster_project.lib.ingest import (
     StagedExtract,
     discover_extracts,
     ingest_table,
-    list_extract_files,
 )
 from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
 from dagster_project.resources import Warehouse
@@ -39,9 +38,7 @@ def raw_asset_key(table: str) -> dg.AssetKey:
 def _table_files(landing_dir: Path, table: str) -> list[Path]:
     # Every raw asset validates the whole landing folder, so an unknown table folder fails the
     # run whichever table is loaded first.
-    discover_extracts(landing_dir)
-    folder = landing_dir / table
-    return list_extract_files(folder) if folder.is_dir() else []
+    return discover_extracts(landing_dir)[table]
 
 
 def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:

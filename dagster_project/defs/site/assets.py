@@ -4,7 +4,7 @@
 import dagster as dg
 
 from dagster_project.defs.publish.assets import SERVING_KEY
-from dagster_project.lib.site import build_site
+from dagster_project.lib.site import build_site, published_status
 from dagster_project.resources import Warehouse
 
 
@@ -20,7 +20,7 @@ def governance_site(
 ) -> dg.MaterializeResult:
     index = build_site(
         warehouse.pipeline_path, warehouse.serving_path, warehouse.site_path,
-        status_line=f"Run {context.run_id} succeeded and published the serving database.",
+        status_line=published_status(context.run_id),
     )
     site = index.parent
     return dg.MaterializeResult(metadata={

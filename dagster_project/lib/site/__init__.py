@@ -33,9 +33,20 @@ from .docs import (
 )
 from .files import install_assets, staging_dir, swap_dir, write_atomic
 
-__all__ = ["build_dbt_docs", "build_site", "persist_validation_results", "validations_dir"]
+__all__ = [
+    "build_dbt_docs",
+    "build_site",
+    "persist_validation_results",
+    "published_status",
+    "validations_dir",
+]
 
 log = logging.getLogger(__name__)
+
+
+def published_status(run_id: str) -> str:
+    """The site's status line after a run that published (the site asset and the CLI)."""
+    return f"Run {run_id} succeeded and published the serving database."
 
 
 def build_site(
