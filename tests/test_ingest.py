@@ -144,3 +144,42 @@ def test_staging_stays_in_memory_and_replaces_a_legacy_incoming_schema(tmp_path)
     with duckdb.connect(str(database)) as con:
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
     assert "incoming" not in schemas
+
+
+GLOB_NAMES = [
+    "erp_suppliers__*.csv",
+    "erp_suppliers__?.csv",
+    "extract [1].csv",
+    "extract [!x].csv",
+    "erp_suppliers__{a,b}.csv",
+    "erp_suppliers__}{.csv",
+    "[.csv",
+]
+
+
+@pytest.mark.parametrize("name", GLOB_NAMES)
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("landing", ["landing", "landing [x]"])
+def test_a_file_name_is_a_name_never_a_pattern(con, tmp_path, name, suffix, landing):
+    """Each of * ? [ ] { } in a name: the file loads exactly itself, never its look-alikes."""
+    folder = tmp_path / landing / "erp_suppliers"
+    # Neighbours every pattern above would match if it were expanded.
+    for index, neighbour in enumerate(["erp_suppliers__1", "extract 1", "erp_suppliers__a", "x"]):
+        write(folder / f"{neighbour}.csv", f"{SUPPLIERS_HEADER}\nN{index},Neighbour,DE,ACTIVE\n")
+    target = folder / Path(name).with_suffix(suffix)
+    if suffix == ".csv":
+        write(target, f"{SUPPLIERS_HEADER}\nS1,Self,FR,ACTIVE\nS2,Self too,FR,ACTIVE\n")
+    else:
+        duckdb.sql(
+            "select * from (values ('S1', 'Self', 'FR', 'ACTIVE'), ('S2', 'Self too', 'FR', "
+            "'ACTIVE')) t(supplier_id, supplier_name, country, status)"
+        ).write_parquet(str(tmp_path / "t.parquet"))
+        (tmp_path / "t.parquet").rename(target)
+    new, _ = pending_extracts(con, "erp_suppliers", [target])
+    staged = stage_extract(con, new[0], next_load_time(con), tmp_path / "work")
+    merge_extract(con, staged)
+    rows = con.execute(
+        "select supplier_id, _source_file from raw.erp_suppliers order by 1"
+    ).fetchall()
+    assert rows == [("S1", target.name), ("S2", target.name)]
+    assert not any((tmp_path / "work").glob("*")), "the link is removed after reading"

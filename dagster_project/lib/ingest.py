@@ -20,6 +20,11 @@ name. Files never move: a refused extract stays in the landing folder until fixe
 the first file it cannot merge: a later extract must never be merged before an earlier one,
 or the earlier one, once fixed, would win as the "latest" extract.
 
+File names are names, never patterns: DuckDB's readers expand ``*``, ``?``, ``[ ]`` and ``{ }``
+in a path, so a file whose path holds one (``extract [1].csv``, ``erp_items__*.csv``) is read
+through a link with a plain name in the work folder (:func:`readable_alias`), and only ever
+itself.
+
 Encodings: UTF-8 (with or without BOM) is the contract. ERP exports written on Windows are
 often Windows-1252, so a CSV whose bytes are not valid UTF-8 is read as Windows-1252 (Latin-1
 where a byte is undefined in Windows-1252) and the run log says so; a UTF-16 file (with BOM) is
@@ -34,7 +39,8 @@ import hashlib
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +56,8 @@ LOAD_LOG = "raw._load_log"
 MAX_LINE_BYTES = 64 * 1024 * 1024
 READ_BLOCK = 1 << 20
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Characters DuckDB's file readers treat as a glob pattern in a path.
+GLOB_CHARACTERS = frozenset("*?[]{}")
 # Bytes Windows-1252 leaves undefined: a file holding one is read as Latin-1 instead.
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
@@ -329,24 +337,56 @@ def stage_extract(
     path = extract.path
     if extract.size == 0:
         raise LandingError(f"{path}: empty file (no header row)")
+    work_dir = work_dir or Path(tempfile.gettempdir()) / "plansignal"
     if path.suffix.lower() != ".csv" or not _starts_with_utf16_bom(path):
         try:
-            return _stage(con, extract, loaded_at, path, "utf-8")
+            with readable_alias(path, work_dir) as readable:
+                return _stage(con, extract, loaded_at, readable, "utf-8")
         except _NotUtf8:
             pass  # read again below, through a transcoded copy
     try:
         encoding = detect_encoding(path)
         if encoding == "utf-8":  # DuckDB and Python disagree: say what DuckDB said
             raise LandingError(f"{path}: cannot be read: not valid UTF-8")
-        readable = transcode_to_utf8(
-            path, encoding, work_dir or Path(tempfile.gettempdir()) / "plansignal"
-        )
+        readable = transcode_to_utf8(path, encoding, work_dir)
     except OSError as exc:
         raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
     try:
         return _stage(con, extract, loaded_at, readable, encoding)
     finally:
         readable.unlink(missing_ok=True)
+
+
+def has_glob_characters(path: Path) -> bool:
+    return any(ch in GLOB_CHARACTERS for ch in str(path))
+
+
+@contextmanager
+def readable_alias(path: Path, work_dir: Path) -> Iterator[Path]:
+    """``path`` itself, or a symlink to it under a plain name when DuckDB would glob the path."""
+    if not has_glob_characters(path):
+        yield path
+        return
+    # The work folder can itself sit below a folder named with brackets: then the system's.
+    folder = next(
+        (d for d in (work_dir.resolve(), Path(tempfile.gettempdir()).resolve() / "plansignal")
+         if not has_glob_characters(d)),
+        None,
+    )
+    if folder is None:
+        raise LandingError(
+            f"{path}: the path holds one of * ? [ ] {{ }} and so do the work and temp folders"
+        )
+    alias = folder / f"{uuid.uuid4().hex}{path.suffix.lower()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        alias.symlink_to(path.resolve())
+    except OSError as exc:
+        raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
+    try:
+        yield alias
+    finally:
+        alias.unlink(missing_ok=True)
 
 
 def _starts_with_utf16_bom(path: Path) -> bool:
