@@ -1,9 +1,9 @@
 """Deterministic demo extract generator: ERP and MRP landing files plus their ground truth.
 
 Writes one folder per landing table (``<landing>/<table>/<table>__<extract_date>.csv`` or
-``.parquet``) that keeps the raw landing contract, with the master-data troubles of
-../shared/DESIGN.md injected, and a truth folder that records what was injected so tests can
-check the pipeline's findings against it. Same scale and seed, same bytes.
+``.parquet``) that keeps the raw landing contract, with the master-data troubles the marts
+find (docs/marts.md) injected, and a truth folder that records what was injected so tests
+can check the pipeline's findings against it. Same scale and seed, same bytes.
 
     python -m dagster_project.lib.demo_data --scale 1 --seed 42 [--landing DIR] [--truth DIR]
         [--format csv|parquet] [--force]

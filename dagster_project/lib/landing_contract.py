@@ -1,4 +1,4 @@
-"""The raw landing contract (../shared/DESIGN.md, "Raw landing contract") as data.
+"""The raw landing contract (docs/landing-contract.md) as data.
 
 One entry per landing table: its key and its columns with the DuckDB type each is loaded as.
 Ingestion, the demo generator, the dbt sources and the raw contracts all read this one table.
