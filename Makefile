@@ -10,7 +10,7 @@ SEED ?= 42
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-spark install map demo-data ui site bench lint clean
+.PHONY: run test test-spark install map demo-data demo-clean retract ui site bench lint clean
 
 run: $(STAMP)
 	$(PY) -m dagster_project.cli run --demo-scale $(SCALE)
@@ -42,6 +42,14 @@ map: $(STAMP)
 
 demo-data: $(STAMP)
 	$(PY) -m dagster_project.lib.demo_data --scale $(SCALE) --seed $(SEED) --force
+
+# Demo files carry `__demo__` in their names; own extracts beside them retire the demo rows.
+demo-clean: $(STAMP)
+	$(PY) -m dagster_project.cli demo-clean
+
+# Take a loaded extract out of raw and republish: make retract EXTRACT=<file name or sha256>
+retract: $(STAMP)
+	$(PY) -m dagster_project.cli retract "$(EXTRACT)" $(ARGS)
 
 ui: $(STAMP)
 	$(PY) -m dagster_project.cli init-home

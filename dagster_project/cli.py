@@ -1,6 +1,8 @@
 """Command line: run the whole pipeline headless and print what it produced.
 
     python -m dagster_project.cli run [--verbose] [--wait] [--force]   # what `make run` calls
+    python -m dagster_project.cli retract EXTRACT [--table T] [--note TEXT]   # take out, republish
+    python -m dagster_project.cli demo-clean        # delete the demo extract's files from landing
     python -m dagster_project.cli site              # rewrite the governance site only
     python -m dagster_project.cli init-home         # write DAGSTER_HOME/dagster.yaml (make ui)
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,14 @@ import duckdb
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
 from dagster_project.lib.build_state import run_outcome
+from dagster_project.lib.ingest import LandingError, discover_extracts, ensure_raw_schema
+from dagster_project.lib.load_log import (
+    RETRACTED_BY_COMMAND,
+    find_extracts,
+    is_demo_extract,
+    own_extracts_present,
+    retract,
+)
 from dagster_project.lib.run_lock import Holder, PipelineBusy, PipelineLock, lock_path_for
 from dagster_project.settings import Settings, get_settings
 
@@ -213,10 +224,73 @@ def write_site(settings: Settings, report: RunReport | None) -> str:
     )
 
 
+def landing_origin_lines(settings: Settings) -> list[str]:
+    """What the marts are built from, when it is (or was) the demo: one line each."""
+    try:
+        found = discover_extracts(settings.landing_dir)
+    except LandingError:
+        return []  # the run's own failure says why
+    files = [p for table_files in found.values() for p in table_files]
+    demo = [p for p in files if is_demo_extract(p.name)]
+    if not demo:
+        return []
+    if own_extracts_present(files):
+        return [
+            f"demo extract retired: your own extracts are in {settings.landing_dir}, so its "
+            f"{len(demo)} demo file(s) (e.g. {demo[0].parent.name}/{demo[0].name}) are ignored "
+            "and their rows are out of raw; delete them with `make demo-clean`"
+        ]
+    return [
+        f"data: the generated DEMO extract ({len(demo)} file(s) in {settings.landing_dir}); "
+        "land your own extracts there and the demo retires itself"
+    ]
+
+
+# Below this share of completed PO lines inside the lead-time window, the summary says so.
+WINDOW_COVERAGE_WARN = 0.5
+
+
+def window_coverage_line(serving_db: Path) -> str | None:
+    """One line when most completed PO lines lie outside the lead-time statistics window."""
+    if not serving_db.exists():
+        return None
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        try:
+            start, end, inside, completed = con.execute(
+                """
+                with window_dates as (
+                    select min(lead_time_window_start_date) as start_date,
+                        max(lead_time_window_end_date) as end_date
+                    from marts.mart_supplier_lead_times
+                )
+                select any_value(start_date), any_value(end_date),
+                    count(*) filter (where completion_date between start_date and end_date),
+                    count(*)
+                from marts.fct_po_line_lead_times, window_dates
+                where exclusion_reason is null and completion_date is not null
+                """
+            ).fetchone()
+        except duckdb.CatalogException:
+            return None  # nothing published yet
+    if not completed or start is None or inside >= WINDOW_COVERAGE_WARN * completed:
+        return None
+    days = (end - start).days + 1
+    return (
+        f"lead-time window: only {inside:,} of {completed:,} completed PO lines "
+        f"({inside / completed:.0%}) lie in the {days}-day window {start} to {end}; the rest is "
+        "older history: widen it with the dbt var lead_time_window_days (dbt/dbt_project.yml)"
+    )
+
+
 def print_summary(report: RunReport, settings: Settings, site_index: str) -> None:
     out = sys.stdout
     print("\n=== plansignal run summary ===", file=out)
     print(f"run id: {report.run_id}", file=out)
+    for line in landing_origin_lines(settings):
+        print(line, file=out)
+    coverage = window_coverage_line(settings.serving_db)
+    if coverage:
+        print(coverage, file=out)
     print("marts in the serving database (rows):", file=out)
     for name, rows in report.mart_rows.items():
         print(f"  marts.{name:<32} {rows:>10,}", file=out)
@@ -289,6 +363,15 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true",
         help="rebuild dbt and republish even when nothing changed since the last publish",
     )
+    retract = sub.add_parser(
+        "retract",
+        help="take a loaded extract out of raw (recorded in the load log) and republish",
+    )
+    retract.add_argument("extract", help="the extract's file name, or 8+ hex digits of its sha256")
+    retract.add_argument("--table", default=None, help="the landing table, where names repeat")
+    retract.add_argument("--note", default=None, help="why (kept in the load log)")
+    retract.add_argument("--no-run", action="store_true", help="retract only; do not republish")
+    sub.add_parser("demo-clean", help="delete the demo extract's files from the landing folder")
     sub.add_parser("site", help="rewrite the governance site from the databases")
     sub.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml (run queue of one)")
     args = parser.parse_args(argv)
@@ -300,16 +383,83 @@ def main(argv: list[str] | None = None) -> int:
         prepare_dagster_home(settings)
         print(settings.dagster_home / "dagster.yaml")
         return 0
+    if args.command == "demo-clean":
+        return demo_clean(settings)
+    if args.command == "retract":
+        code = retract_extract(settings, args.extract, args.table, args.note)
+        if code or args.no_run:
+            return code
+        return run_and_report(settings)
     if args.demo_scale is not None and not landing_has_tables(settings):
         from dagster_project.lib.demo_data import generate
 
         print(f"{settings.landing_dir} is empty: generating the demo extract "
               f"(scale {args.demo_scale:g})")
         generate(args.demo_scale, DEMO_SEED, settings.landing_dir, settings.truth_dir)
+    return run_and_report(settings, args.verbose, args.wait, args.force)
+
+
+def retract_extract(
+    settings: Settings, reference: str, table: str | None, note: str | None
+) -> int:
+    """Take one loaded extract out of raw (load_log.py); 0 when done, 2 with one line if not."""
+    if not settings.pipeline_db.exists():
+        print(f"plansignal: {settings.pipeline_db}: no pipeline database yet, nothing to "
+              "retract", file=sys.stderr)
+        return 2
+    try:
+        lock = PipelineLock.acquire(lock_path_for(settings.pipeline_db), wait_seconds=0.0)
+    except PipelineBusy as exc:
+        print(f"plansignal: {exc}; retract again when it has finished", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        with duckdb.connect(str(settings.pipeline_db)) as con:
+            ensure_raw_schema(con)
+            matches = find_extracts(con, reference, table)
+            if len(matches) != 1:
+                what = ("no loaded extract is" if not matches else
+                        "several loaded extracts are: " + "; ".join(m.describe() for m in matches))
+                print(f"plansignal: {what} named {reference!r} (a file name, or 8+ hex digits "
+                      "of its sha256; --table narrows); nothing retracted", file=sys.stderr)
+                return 2
+            extract = matches[0]
+            removed = retract(con, extract, RETRACTED_BY_COMMAND,
+                              note or "retracted by the retract command")
+    finally:
+        lock.release()
+    print(f"retracted {extract.describe()}: {removed:,} row(s) out of raw.{extract.table}")
+    still_there = settings.landing_dir / extract.table / extract.source_file
+    if still_there.exists():
+        print(f"  {still_there} stays in the landing folder but is not loaded again; delete it "
+              "or land a corrected file")
+    return 0
+
+
+def demo_clean(settings: Settings) -> int:
+    """Delete the demo extract's files (and its ground truth); the next run retracts its rows."""
+    try:
+        found = discover_extracts(settings.landing_dir)
+    except LandingError as exc:
+        print(f"plansignal: {exc}", file=sys.stderr)
+        return 2
+    demo = [p for files in found.values() for p in files if is_demo_extract(p.name)]
+    for path in demo:
+        path.unlink()
+    if settings.truth_dir.is_dir():
+        shutil.rmtree(settings.truth_dir)
+    print(f"removed {len(demo)} demo file(s) from {settings.landing_dir}; the next run takes "
+          "their rows out of raw")
+    return 0
+
+
+def run_and_report(
+    settings: Settings, verbose: bool = False, wait: bool = False, force: bool = False
+) -> int:
+    """Run the pipeline, write the site if the run did not, print the summary; exit code."""
     try:
         report = run_pipeline(
-            settings, log_level="INFO" if args.verbose else "WARNING", quiet_dbt=not args.verbose,
-            wait=args.wait, force=args.force,
+            settings, log_level="INFO" if verbose else "WARNING", quiet_dbt=not verbose,
+            wait=wait, force=force,
         )
     except PipelineBusy as exc:
         print(f"plansignal: {exc}; not starting a second run (use --wait to queue behind it)",

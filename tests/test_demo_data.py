@@ -110,7 +110,7 @@ def test_same_seed_same_bytes(tmp_path: Path, extract: dict) -> None:
 def test_other_seed_other_data_same_crosswalk(tmp_path: Path, extract: dict) -> None:
     other = tmp_path / "other"
     demo_data.generate(0.02, 7, other / "landing", other / "truth", progress=False)
-    receipts = "erp_goods_receipts/erp_goods_receipts__2025-06-30.csv"
+    receipts = "erp_goods_receipts/erp_goods_receipts__demo__2025-06-30.csv"
     assert (other / "landing" / receipts).read_bytes() != (
         extract["landing"] / receipts
     ).read_bytes()

@@ -40,6 +40,7 @@ from dagster_project.lib import build_state
 from dagster_project.lib.demo_data import generate
 from dagster_project.lib.faults import CRASH_ENV
 from dagster_project.lib.landing_contract import LANDING_TABLES
+from dagster_project.lib.load_log import ensure_load_log
 from dagster_project.lib.publish import TMP_MARKER
 from dagster_project.lib.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
 from dagster_project.resources import Warehouse
@@ -138,7 +139,8 @@ def raw_vs_load_log(pipeline_db: Path) -> dict[str, tuple[int, int]]:
         for table in LANDING_TABLES:
             in_raw = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
             logged = con.execute(
-                "select coalesce(sum(row_count), 0) from raw._load_log where table_name = ?",
+                "select coalesce(sum(row_count), 0) from raw._load_log where table_name = ? "
+                "and retracted_at is null",
                 [table],
             ).fetchone()[0]
             out[table] = (int(in_raw), int(logged))
@@ -297,11 +299,16 @@ def test_fingerprint_follows_every_build_input(tmp_path: Path) -> None:
         lambda: (project / "seeds" / "part_crosswalk.csv").write_text("a\n2\n"),
         lambda: (project / "models" / "m.sql").write_text("select 2"),
         lambda: (suites / "marts__m.json").write_text('{"x": 1}'),
-        lambda: con.execute(
-            "create schema raw; create table raw._load_log as "
-            "select 'erp_items' as table_name, 'f.csv' as source_file, 'abc' as content_sha256, "
-            "1 as row_count, now() as loaded_at"
+        lambda: (
+            con.execute("create schema raw"),
+            ensure_load_log(con),
+            con.execute(
+                "insert into raw._load_log (table_name, source_file, content_sha256, "
+                "row_count, loaded_at) values ('erp_items', 'f.csv', 'abc', 1, now())"
+            ),
         ),
+        # a retracted extract is a change of the raw data
+        lambda: con.execute("update raw._load_log set retracted_at = now()"),
     ):
         change()
         current = fp()

@@ -91,7 +91,8 @@ def load_log_digest(con: duckdb.DuckDBPyConnection) -> str:
         return "no-load-log"
     rows = con.execute(
         "select table_name, source_file, content_sha256, row_count, "
-        "cast(loaded_at as varchar) from raw._load_log order by all"
+        "cast(loaded_at as varchar), cast(retracted_at as varchar) from raw._load_log "
+        "order by all"
     ).fetchall()
     return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 

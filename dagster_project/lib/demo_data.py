@@ -58,6 +58,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.lib.load_log import DEMO_MARKER
 
 # --------------------------------------------------------------------------------------------
 # Fixed calendar and constants
@@ -263,7 +264,8 @@ class ExtractWriter:
         self.rows: dict[date, int] = {}
 
     def path(self, extract_date: date) -> Path:
-        name = f"{self.contract.name}__{extract_date.isoformat()}.{self.file_format}"
+        # The demo marker keeps demo rows from ever mixing with a user's own (lib/load_log.py).
+        name = f"{self.contract.name}{DEMO_MARKER}{extract_date.isoformat()}.{self.file_format}"
         return self.folder / name
 
     def write(self, extract_date: date, columns: dict[str, object]) -> int:

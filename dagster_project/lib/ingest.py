@@ -49,9 +49,17 @@ import duckdb
 
 from dagster_project.lib.faults import crash_point
 from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.lib.load_log import (
+    LOAD_LOG,
+    LoggedExtract,
+    blocked_hashes,
+    ensure_load_log,
+    is_demo_extract,
+    record_merge,
+    retire_demo,
+)
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
-LOAD_LOG = "raw._load_log"
 # DuckDB refuses CSV lines longer than 2 MB by default; descriptions may be of any length.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 READ_BLOCK = 1 << 20
@@ -91,6 +99,8 @@ class TableIngest:
     skipped: list[Extract] = field(default_factory=list)  # content already loaded
     refused: list[Extract] = field(default_factory=list)  # broke an ERROR rule of the contract
     waiting: list[Extract] = field(default_factory=list)  # behind a refused extract
+    retired_demo: list[LoggedExtract] = field(default_factory=list)  # demo taken out of raw
+    ignored_demo: list[Extract] = field(default_factory=list)  # demo files beside own ones
 
     @property
     def rows_merged(self) -> int:
@@ -161,19 +171,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"create table if not exists raw.{table.name} ({columns}, "
             "_source_file varchar, _loaded_at timestamp, _row_hash varchar)"
         )
-    con.execute(
-        f"""
-        create table if not exists {LOAD_LOG} (
-            table_name varchar,
-            source_file varchar,
-            content_sha256 varchar,
-            file_size bigint,
-            row_count bigint,
-            extra_columns varchar,
-            loaded_at timestamp
-        )
-        """
-    )
+    ensure_load_log(con)
 
 
 def attach_incoming(con: duckdb.DuckDBPyConnection) -> None:
@@ -193,26 +191,39 @@ def attach_incoming(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("attach if not exists ':memory:' as incoming")
 
 
+def describe_extracts(table: str, paths: Iterable[Path]) -> list[Extract]:
+    """Each file with its content hash and size (one read of every file)."""
+    extracts = []
+    for path in paths:
+        try:
+            extracts.append(Extract(table, path, file_sha256(path), path.stat().st_size))
+        except OSError as exc:
+            raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
+    return extracts
+
+
 def pending_extracts(
-    con: duckdb.DuckDBPyConnection, table: str, paths: Iterable[Path]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    paths: Iterable[Path] | None = None,
+    extracts: Iterable[Extract] | None = None,
+    log: Callable[[str], None] = lambda line: None,
 ) -> tuple[list[Extract], list[Extract]]:
-    """Split files into (new, already loaded) by content hash."""
-    loaded = {
-        row[0]
-        for row in con.execute(
-            f"select content_sha256 from {LOAD_LOG} where table_name = ?", [table]
-        ).fetchall()
-    }
+    """Split files (or described extracts) into (new, not to load) by content hash.
+
+    Not to load: content already in raw, or retracted by command (load_log.py), each logged.
+    """
+    blocked = blocked_hashes(con, table)
     new: list[Extract] = []
     skipped: list[Extract] = []
     seen: set[str] = set()
-    for path in paths:
-        try:
-            extract = Extract(table, path, file_sha256(path), path.stat().st_size)
-        except OSError as exc:
-            raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
-        if extract.sha256 in loaded or extract.sha256 in seen:
+    for extract in describe_extracts(table, paths or []) if extracts is None else extracts:
+        if extract.sha256 in blocked or extract.sha256 in seen:
             skipped.append(extract)
+            retraction = blocked.get(extract.sha256)
+            log(f"{extract.path}: content already loaded, skipped" if retraction is None else
+                f"{extract.path}: content {retraction}; not loaded again (remove the file, or "
+                "land a corrected one)")
         else:
             seen.add(extract.sha256)
             new.append(extract)
@@ -515,17 +526,9 @@ def merge_extract(con: duckdb.DuckDBPyConnection, staged: StagedExtract) -> None
     con.execute("begin transaction")
     try:
         con.execute(f"insert into raw.{name} by name select * from incoming.{name}")
-        con.execute(
-            f"insert into {LOAD_LOG} values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                name,
-                staged.extract.path.name,
-                staged.extract.sha256,
-                staged.extract.size,
-                staged.row_count,
-                ",".join(staged.extra_columns),
-                staged.loaded_at,
-            ],
+        record_merge(
+            con, name, staged.extract.path.name, staged.extract.sha256, staged.extract.size,
+            staged.row_count, staged.extra_columns, staged.loaded_at,
         )
         crash_point("ingest.before_commit")
         con.execute("commit")
@@ -552,8 +555,13 @@ def ingest_table(
     validate: Callable[[StagedExtract], bool] | None = None,
     log: Callable[[str], None] = lambda line: None,
     work_dir: Path | None = None,
+    retire_demo_extracts: bool = False,
 ) -> TableIngest:
     """Stage, validate and merge every new extract of one table, in file-name order.
+
+    Demo extracts first (load_log.py): with ``retire_demo_extracts`` (own extracts are in the
+    landing folder) every demo extract leaves raw and demo files are ignored; otherwise only
+    demo extracts whose file has left the landing folder leave raw.
 
     ``validate`` sees each staged extract in ``incoming.<table>`` and returns whether it may be
     merged. A refused extract stops the table there: the later ones wait (see module docstring).
@@ -561,9 +569,20 @@ def ingest_table(
     """
     ensure_raw_schema(con)
     result = TableIngest()
-    new, result.skipped = pending_extracts(con, table, files)
-    for extract in result.skipped:
-        log(f"{extract.path}: content already loaded, skipped")
+    extracts = describe_extracts(table, files)
+    demo = [e for e in extracts if is_demo_extract(e.path.name)]
+    result.retired_demo = retire_demo(
+        con, table, {e.sha256 for e in demo}, own_present=retire_demo_extracts
+    )
+    for logged in result.retired_demo:
+        log(f"demo extract retracted from raw: {logged.describe()}")
+    if retire_demo_extracts:
+        result.ignored_demo = demo
+        extracts = [e for e in extracts if not is_demo_extract(e.path.name)]
+        if demo:
+            log(f"{len(demo)} demo file(s) in {demo[0].path.parent} ignored: own extracts are "
+                "in the landing folder (remove them with `make demo-clean`)")
+    new, result.skipped = pending_extracts(con, table, extracts=extracts, log=log)
     for index, extract in enumerate(new):
         staged = stage_extract(con, extract, next_load_time(con), work_dir)
         if staged.encoding != "utf-8":

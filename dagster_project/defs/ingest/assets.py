@@ -26,6 +26,7 @@ from dagster_project.lib.ingest import (
     ingest_table,
 )
 from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.lib.load_log import own_extracts_present
 from dagster_project.resources import Warehouse
 
 RAW_GROUP = "raw"
@@ -35,10 +36,14 @@ def raw_asset_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
-def _table_files(landing_dir: Path, table: str) -> list[Path]:
-    # Every raw asset validates the whole landing folder, so an unknown table folder fails the
-    # run whichever table is loaded first.
-    return discover_extracts(landing_dir)[table]
+def _table_files(landing_dir: Path, table: str) -> tuple[list[Path], bool]:
+    """The table's files, and whether any table holds an own (not demo) extract.
+
+    Every raw asset lists the whole landing folder, so an unknown table folder fails the run
+    whichever table is loaded first, and every table takes the same demo decision.
+    """
+    found = discover_extracts(landing_dir)
+    return found[table], own_extracts_present(p for files in found.values() for p in files)
 
 
 def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
@@ -89,10 +94,11 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
             return outcome.passed
 
         try:
-            files = _table_files(warehouse.landing_path, table.name)
+            files, own_present = _table_files(warehouse.landing_path, table.name)
             with warehouse.connect() as con:
                 result = ingest_table(
-                    con, table.name, files, validate, context.log.info, warehouse.work_path
+                    con, table.name, files, validate, context.log.info, warehouse.work_path,
+                    retire_demo_extracts=own_present,
                 )
                 total_rows = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
         except LandingError as exc:
@@ -113,6 +119,12 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
                 "files_refused": dg.MetadataValue.json([e.path.name for e in result.refused]),
                 "files_waiting": dg.MetadataValue.json([e.path.name for e in result.waiting]),
                 "rows_loaded": result.rows_merged,
+                "demo_extracts_retracted": dg.MetadataValue.json(
+                    [e.source_file for e in result.retired_demo]
+                ),
+                "demo_files_ignored": dg.MetadataValue.json(
+                    [e.path.name for e in result.ignored_demo]
+                ),
                 "dagster/row_count": int(total_rows),
             },
         )

@@ -6,6 +6,10 @@
     - RETURN (to the supplier) subtracts its quantity.
     A REVERSAL that names no known movement, or names another REVERSAL, cancels nothing
     (reversal_status says so).
+    A movement dated after the day of the run ({{ run_date() }}, macros/run_date.sql) is
+    future-dated: it counts as never posted (is_future_dated; a future-dated REVERSAL has
+    reversal_status future_dated and cancels nothing) and marts.quarantined_rows lists it, so a
+    mistyped year can neither complete a PO line nor move the lead-time window's end.
 #}
 
 with
@@ -26,6 +30,7 @@ reversals as (
     where
         movement_type = 'REVERSAL'
         and reverses_receipt_id is not null
+        and receipt_date <= {{ run_date() }}
     group by reverses_receipt_id
 
 ),
@@ -54,8 +59,10 @@ flagged as (
         reversals.reversed_by_receipt_id,
         goods_receipts.movement_type in ('RECEIPT', 'RETURN')
         and reversals.reversed_receipt_id is not null as is_reversed,
+        goods_receipts.receipt_date > {{ run_date() }} as is_future_dated,
         case
             when goods_receipts.movement_type <> 'REVERSAL' then null
+            when goods_receipts.receipt_date > {{ run_date() }} then 'future_dated'
             when reversal_targets.receipt_id is null then 'target_not_found'
             when reversal_targets.movement_type = 'REVERSAL' then 'target_is_reversal'
             else 'applied'
@@ -85,10 +92,15 @@ final as (
         reversal_status,
         is_reversed,
         reversed_by_receipt_id,
-        movement_type in ('RECEIPT', 'RETURN') and not is_reversed as is_effective,
-        movement_type = 'RECEIPT' and not is_reversed as is_effective_receipt,
+        is_future_dated,
+        movement_type in ('RECEIPT', 'RETURN')
+        and not is_reversed
+        and not is_future_dated as is_effective,
+        movement_type = 'RECEIPT'
+        and not is_reversed
+        and not is_future_dated as is_effective_receipt,
         case
-            when is_reversed then 0
+            when is_reversed or is_future_dated then 0
             when movement_type = 'RECEIPT' then quantity
             when movement_type = 'RETURN' then -quantity
             else 0

@@ -13,7 +13,8 @@
       (*_working_days: Monday to Friday without the seed holidays, counted after the order
       date up to and including the receipt date; int_working_day_calendar);
     - exclusion_reason (first that applies): cancelled (line_status CANCELLED),
-      receipt_before_order_date (an effective movement dated before order_date),
+      future_dated_receipt (a goods movement dated after the day of the run, which counts as
+      never posted: int_goods_receipts__netted), receipt_before_order_date (an effective movement dated before order_date),
       open_incomplete (OPEN and not complete), no_effective_receipts (CLOSED with no
       effective receipt). Excluded lines keep their dates but are left out of statistics.
 
@@ -55,6 +56,7 @@ line_receipts as (
         po_number,
         po_line,
         count(*) as n_movements,
+        count(case when is_future_dated then 1 end) as n_future_dated_movements,
         count(case when is_effective_receipt then 1 end) as n_effective_receipts,
         count(
             case when movement_type = 'RECEIPT' and is_reversed then 1 end
@@ -158,6 +160,7 @@ joined as (
         purchase_order_lines.uom,
         purchase_order_lines.line_status,
         coalesce(line_receipts.n_movements, 0) as n_movements,
+        coalesce(line_receipts.n_future_dated_movements, 0) as n_future_dated_movements,
         coalesce(line_receipts.n_effective_receipts, 0) as n_effective_receipts,
         coalesce(line_receipts.n_reversed_receipts, 0) as n_reversed_receipts,
         coalesce(line_receipts.n_returns, 0) as n_returns,
@@ -194,6 +197,7 @@ completed as (
         end as completion_date,
         case
             when line_status = 'CANCELLED' then 'cancelled'
+            when n_future_dated_movements > 0 then 'future_dated_receipt'
             when first_movement_date < order_date then 'receipt_before_order_date'
             when line_status = 'OPEN' and not is_complete then 'open_incomplete'
             when line_status = 'CLOSED' and last_receipt_date is null

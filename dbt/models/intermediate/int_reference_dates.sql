@@ -2,8 +2,8 @@
     The dates every "as of" decision uses, one row; derived from the data, never from
     current_date, so a rebuild of the same extracts gives the same marts.
 
-    - lead_time_window_end_date: the newest effective (not reversed) receipt date in the whole
-      data set; lead_time_window_start_date = end - (lead_time_window_days - 1): a window of
+    - lead_time_window_end_date: the newest effective (not reversed, not future-dated) receipt
+      date in the whole data set: a receipt dated after the day of the run never moves it; lead_time_window_start_date = end - (lead_time_window_days - 1): a window of
       exactly lead_time_window_days days, both ends included.
     - reference_date: var reference_date if set, else the newest business date in the data
       (receipt dates, PO order dates, inventory snapshots, MRP as-of dates, demand weeks).
@@ -52,6 +52,7 @@ window_end as (
 business_dates as (
 
     select max(receipt_date) as business_date from netted_receipts
+    where not is_future_dated
     union all
     select max(order_date) as business_date from purchase_order_lines
     union all

@@ -651,6 +651,8 @@ quarantined as (
                 then 'until then these reversals cancel nothing.'
             when handling = 'movement_not_counted_for_any_po_line'
                 then 'until then these movements count for no PO line.'
+            when handling = 'movement_counted_as_never_posted'
+                then 'until their date has passed they count as never posted.'
             else 'until then they are used as reported.'
         end as proposed_change
     from quarantine_groups

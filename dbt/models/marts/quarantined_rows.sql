@@ -13,6 +13,9 @@
       REVERSAL (int_goods_receipts__netted.reversal_status);
     - receipt_without_po_line (movement_not_counted_for_any_po_line): an effective RECEIPT or
       RETURN whose PO line is in no extract;
+    - receipt_date_in_future (movement_counted_as_never_posted): a goods movement dated after
+      the day of the run (int_goods_receipts__netted.is_future_dated); its PO line is excluded
+      as future_dated_receipt;
     - requested_date_before_order_date / promised_date_before_order_date (kept_as_reported):
       the raw contract warns; the line keeps its lead time, its on-time flag uses the date.
 
@@ -114,7 +117,8 @@ movement_flags as (
         and purchase_order_lines.po_number is null as is_without_po_line,
         coalesce(
             netted_receipts.reversal_status in ('target_not_found', 'target_is_reversal'), false
-        ) as is_ignored_reversal
+        ) as is_ignored_reversal,
+        netted_receipts.is_future_dated
     from netted_receipts
     left join purchase_order_lines
         on
@@ -145,6 +149,7 @@ movements as (
         movement_flags.is_before_order_date
         or movement_flags.is_without_po_line
         or movement_flags.is_ignored_reversal
+        or movement_flags.is_future_dated
 
 ),
 
@@ -254,6 +259,28 @@ movements_without_po_line as (
 
 ),
 
+future_dated_movements as (
+
+    select
+        'erp_goods_receipts' as source_table,
+        source_key,
+        'receipt_date_in_future' as reason,
+        'movement_counted_as_never_posted' as handling,
+        lower(movement_type) || ' dated '
+        || cast(receipt_date as {{ dbt.type_string() }})
+        || ', after the day of the run; PO line ' || po_number || '|'
+        || cast(po_line as {{ dbt.type_string() }})
+        || ' is left out of lead-time statistics until the date has passed' as detail,
+        part_number,
+        cast(null as {{ dbt.type_string() }}) as supplier_id,
+        source_file,
+        loaded_at,
+        row_json
+    from movements
+    where is_future_dated
+
+),
+
 due_dates_before_order as (
 
     select
@@ -301,6 +328,8 @@ unioned as (
     select * from ignored_reversals
     union all
     select * from movements_without_po_line
+    union all
+    select * from future_dated_movements
     union all
     select * from due_dates_before_order
 
