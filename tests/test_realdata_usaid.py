@@ -82,6 +82,37 @@ def reference_statistics(lines: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# mart_supplier_lead_times column -> reference_statistics column
+STATISTIC_COLUMNS = {
+    "mean_lead_time_days": "mean",
+    "median_lead_time_days": "median",
+    "p90_lead_time_days": "p90",
+    "quantile_lead_time_days": "p80",
+    "stddev_lead_time_days": "stddev",
+    "min_lead_time_days": "min",
+    "max_lead_time_days": "max",
+    "on_time_rate": "on_time",
+}
+
+
+def assert_statistics_match(mart: pd.DataFrame, expected: pd.DataFrame,
+                            min_lines: int = 3) -> pd.DataFrame:
+    """The mart's statistics per (canonical_part_id, supplier_id) index equal the reference's;
+    the recommendation is the p80 rounded up where there are min_lines lines. Returns both."""
+    assert set(mart.index) == set(expected.index)
+    joined = mart.join(expected)
+    assert (joined.n_lines == joined.n_ref).all()
+    for sql_column, ref_column in STATISTIC_COLUMNS.items():
+        np.testing.assert_allclose(
+            joined[sql_column].astype(float), joined[ref_column].astype(float),
+            rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=sql_column,
+        )
+    confident = joined[joined.n_lines >= min_lines]
+    expected_recommendation = np.ceil(np.round(confident.p80.astype(float), 6))
+    assert (confident.recommended_lead_time_days == expected_recommendation).all()
+    return joined
+
+
 @pytest.fixture(scope="module")
 def usaid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("usaid")
@@ -130,28 +161,8 @@ def test_statistics_per_part_and_supplier_match_numpy(usaid_db):
             "recommended_lead_time_days, low_confidence, lead_time_window_end_date "
             "from marts.mart_supplier_lead_times where n_lines > 0"
         ).df().set_index(["canonical_part_id", "supplier_id"])
-    assert set(mart.index) == set(expected.index)
     assert len(mart) > 100
-    joined = mart.join(expected)
-    assert (joined.n_lines == joined.n_ref).all()
-    pairs = {
-        "mean_lead_time_days": "mean",
-        "median_lead_time_days": "median",
-        "p90_lead_time_days": "p90",
-        "quantile_lead_time_days": "p80",
-        "stddev_lead_time_days": "stddev",
-        "min_lead_time_days": "min",
-        "max_lead_time_days": "max",
-        "on_time_rate": "on_time",
-    }
-    for sql_column, ref_column in pairs.items():
-        np.testing.assert_allclose(
-            joined[sql_column].astype(float), joined[ref_column].astype(float),
-            rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=sql_column,
-        )
-    confident = joined[joined.n_lines >= 3]
-    expected_recommendation = np.ceil(np.round(confident.p80.astype(float), 6))
-    assert (confident.recommended_lead_time_days == expected_recommendation).all()
+    joined = assert_statistics_match(mart, expected)
     assert (joined.low_confidence == (joined.n_lines < 3)).all()
     newest = reference_lines().receipt_date.max()
     assert (joined.lead_time_window_end_date.dt.date == newest).all()

@@ -486,6 +486,7 @@ def test_usaid_scms_maps_real_file(tmp_path):
         "erp_suppliers": 72,
         "erp_purchase_order_lines": 4592,  # 10,324 - 5,404 from RDC - 328 no PO sent date
         "erp_goods_receipts": 4592,
+        "erp_purchasing_info": 374,  # one per part (item description) and vendor of those lines
     }
     steps = {t.table: t.steps for t in report.tables}
     assert steps["erp_purchase_order_lines"] == [
