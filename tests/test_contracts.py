@@ -332,6 +332,14 @@ RAW_VIOLATIONS = [
     pytest.param("erp_items", "update incoming.erp_items set part_number = null "
                  "where part_number = 'PN-2'", (NOT_NULL, "part_number", "ERROR"), 1, None,
                  id="null-key"),
+    pytest.param("mrp_parameters", "update incoming.mrp_parameters set plant = '   ' "
+                 "where plant = 'P2'", (ROWS, "no required text value is blank", "ERROR"), 1,
+                 {"part_number": "MRP 1", "plant": "   "}, id="blank-key"),
+    pytest.param("erp_items", "update incoming.erp_items set uom = ' ' "
+                 "where part_number = 'PN-2'", (ROWS, "no required text value is blank",
+                                                "ERROR"), 1,
+                 {"part_number": "PN-2", "description": "Bracket", "uom": " "},
+                 id="blank-required-value"),
     pytest.param("erp_purchase_order_lines", "update incoming.erp_purchase_order_lines "
                  "set po_line = 10", (COMPOUND, "po_number,po_line,_source_file", "ERROR"), 2,
                  {"po_number": "PO1", "po_line": 10, "_source_file": "extract.csv"},

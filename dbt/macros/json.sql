@@ -36,27 +36,43 @@
 {%- endmacro %}
 
 {#
-    Escape backslash, double quote and the control characters tab, line feed and carriage
-    return for a JSON string. Spark SQL string literals treat backslash as an escape
-    character, DuckDB's do not: hence the dispatch.
+    Escape a value for a JSON string (without the quotes), as DuckDB's to_json spells it:
+    backslash, double quote and the short escapes \b \t \n \f \r, every other control
+    character (U+0000 to U+001F, which JSON forbids raw in a string) as \u00XX; nothing else
+    changes. Part numbers and descriptions may hold any of them. Spark SQL string literals
+    treat backslash as an escape character, DuckDB's do not: hence the dispatch.
 #}
 {% macro json_escape(expression) -%}
     {{ return(adapter.dispatch('json_escape', 'plansignal')(expression)) }}
 {%- endmacro %}
 
+{#- Nested replace() for engines without a JSON string function; backslash is how the
+    dialect's string literal spells one backslash. -#}
+{% macro json_escape_by_replace(expression, backslash) -%}
+    {%- set short_escapes = {8: 'b', 9: 't', 10: 'n', 12: 'f', 13: 'r'} -%}
+    {%- set escaped = namespace(sql="replace(replace(" ~ expression ~ ", '" ~ backslash ~ "', '"
+        ~ backslash ~ backslash ~ "'), '\"', '" ~ backslash ~ "\"')") -%}
+    {%- for code in range(32) -%}
+        {%- set spelling = short_escapes[code] if code in short_escapes
+            else 'u' ~ ('%04X' | format(code)) -%}
+        {%- set escaped.sql = "replace(" ~ escaped.sql ~ ", chr(" ~ code ~ "), '" ~ backslash
+            ~ spelling ~ "')" -%}
+    {%- endfor -%}
+    {{ return(escaped.sql) }}
+{%- endmacro %}
+
 {% macro default__json_escape(expression) -%}
-    replace(replace(replace(replace(replace({{ expression }},
-        '\\', '\\\\'), '"', '\\"'), chr(9), '\\t'), chr(10), '\\n'), chr(13), '\\r')
+    {{ json_escape_by_replace(expression, '\\\\') }}
 {%- endmacro %}
 
 {# Spark SQL (the default's syntax, spelled out for the Spark target): in a Spark literal
    '\\' is one backslash. #}
 {% macro spark__json_escape(expression) -%}
-    replace(replace(replace(replace(replace({{ expression }},
-        '\\', '\\\\'), '"', '\\"'), chr(9), '\\t'), chr(10), '\\n'), chr(13), '\\r')
+    {{ json_escape_by_replace(expression, '\\\\') }}
 {%- endmacro %}
 
+{# DuckDB: its own JSON string encoder, without the surrounding quotes. #}
 {% macro duckdb__json_escape(expression) -%}
-    replace(replace(replace(replace(replace({{ expression }},
-        '\', '\\'), '"', '\"'), chr(9), '\t'), chr(10), '\n'), chr(13), '\r')
+    {%- set quoted = "cast(to_json(cast(" ~ expression ~ " as varchar)) as varchar)" -%}
+    substr({{ quoted }}, 2, length({{ quoted }}) - 2)
 {%- endmacro %}

@@ -8,7 +8,8 @@
       records merged into one canonical part disagree (description, uom, procurement type,
       manufacturer part number; planned lead time or order policy; MRP parameters).
     - possible_duplicate_part (low; part_crosswalk): a part_match_review pair.
-    - unmatched_mrp_part (medium; part_crosswalk): an MRP part number with no ERP counterpart.
+    - unmatched_mrp_part (medium; part_crosswalk): a part the MRP knows and the ERP does not,
+      one finding per part (naming every MRP spelling of it).
     - lead_time_drift (high when |drift| > 2 x lead_time_drift_tolerance_days and > 2 x
       lead_time_drift_tolerance_ratio x planned, else medium; erp_purchasing_info for
       each drifting supplier, mrp_parameters for the part's preferred supplier).
@@ -238,6 +239,25 @@ possible_duplicate_parts as (
 
 ),
 
+unmatched_mrp_part_numbers as (
+
+    {# One finding per part: the MRP may spell one part several ways (e.g. RETURNS in its
+       demand history, returns in its parameters), each an alias of the same part. #}
+    select
+        canonical_part_id,
+        min(source_part_number) as mrp_part_number,
+        min(normalized_part_number) as normalized_part_number,
+        count(*) as n_mrp_part_numbers,
+        {{ dbt.listagg('source_part_number', "', '", 'order by source_part_number') }}
+            as mrp_part_numbers,
+        {{ dbt.listagg('source_tables', "'; '", 'order by source_part_number') }}
+            as source_tables
+    from part_aliases
+    where match_method = 'mrp_only'
+    group by canonical_part_id
+
+),
+
 unmatched_mrp_parts as (
 
     select
@@ -251,15 +271,19 @@ unmatched_mrp_parts as (
         'part_crosswalk' as change_target,
         'part_aliases' as source_model,
         {{ json_object([
-            ['mrp_part_number', 'string', 'source_part_number'],
+            ['mrp_part_number', 'string', 'mrp_part_number'],
+            ['mrp_part_numbers', 'string', 'mrp_part_numbers'],
             ['normalized_part_number', 'string', 'normalized_part_number'],
             ['source_tables', 'string', 'source_tables'],
         ]) }} as evidence,
-        'Map MRP part number ' || source_part_number
+        case
+            when n_mrp_part_numbers > 1 then 'Map MRP part numbers '
+            else 'Map MRP part number '
+        end
+        || mrp_part_numbers
         || ' to its ERP part number with a part_crosswalk row, or create the ERP item.'
             as proposed_change
-    from part_aliases
-    where match_method = 'mrp_only'
+    from unmatched_mrp_part_numbers
 
 ),
 

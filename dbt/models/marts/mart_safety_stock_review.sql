@@ -20,7 +20,8 @@
       date (int_reference_dates: the newest date in the data, not current_date).
     - is_safety_stock_deviation: |current - recommended| > safety_stock_tolerance * recommended.
     - recommended_reorder_point = d * L + recommended_safety_stock (the demand over the lead
-      time plus the safety stock); current_reorder_point is MRP's. The *_qty columns round
+      time, at least 0, plus the safety stock: net returns never put the reorder point below
+      the safety stock); current_reorder_point is MRP's. The *_qty columns round
       up to whole units: what a change set proposes.
     - recommendation_status: ok, no_demand_history (fewer than two demand weeks: no sigma_d)
       or no_lead_time (no actual or planned lead time).
@@ -243,7 +244,10 @@ recommended as (
             + mean_daily_demand * mean_daily_demand
             * lead_time_stddev_days * lead_time_stddev_days
         ) as recommended_safety_stock,
-        mean_daily_demand * lead_time_mean_days as lead_time_demand
+        {# Net returns (negative mean demand, a raw WARNING, used as reported) consume
+           nothing over the lead time: they never pull the reorder point below the safety
+           stock. #}
+        greatest(mean_daily_demand * lead_time_mean_days, 0) as lead_time_demand
     from lead_times
 
 ),
