@@ -64,12 +64,21 @@ final as (
         confidence,
         current_reorder_point,
         recommended_reorder_point_qty as proposed_reorder_point,
+        {# The deviation in whole percent, a bigint (10^9 units against a recommendation of
+           one unit is 10^11 %); a recommendation of 0 has no ratio. #}
         'Current safety stock is '
-        || cast(
-            cast({{ round_double('100 * abs(safety_stock_deviation_ratio)', 0) }} as integer)
-            as {{ dbt.type_string() }}
-        )
-        || case when safety_stock_deviation_ratio < 0 then ' % below' else ' % above' end
+        || case
+            when safety_stock_deviation_ratio is null
+                then cast(current_safety_stock as {{ dbt.type_string() }}) || ' units above'
+            else
+                cast(
+                    cast(
+                        {{ round_double('100 * abs(safety_stock_deviation_ratio)', 0) }}
+                        as {{ dbt.type_bigint() }}
+                    ) as {{ dbt.type_string() }}
+                )
+                || case when safety_stock_deviation_ratio < 0 then ' % below' else ' % above' end
+        end
         || ' z * sqrt(L * sigma_d^2 + d^2 * sigma_L^2) at service level '
         || cast(service_level as {{ dbt.type_string() }}) || '.' as reason,
         {{ json_object([
