@@ -159,7 +159,7 @@ def extract_sets(draw: st.DrawFn) -> ExtractSet:
         day = draw(_dates(EPOCH, TODAY + timedelta(days=30)))
         return datetime(day.year, day.month, day.day, draw(st.integers(0, 23)))
 
-    out.add("erp_items", [
+    items = [
         {
             "part_number": p,
             "description": draw(TEXT),
@@ -171,7 +171,13 @@ def extract_sets(draw: st.DrawFn) -> ExtractSet:
         }
         for p in draw(st.lists(st.sampled_from(all_parts), unique=True, min_size=1,
                                max_size=len(all_parts)))
-    ])
+    ]
+    out.add("erp_items", items)
+    # A later item master extract: some parts again, with another status (the latest wins).
+    out.add("erp_items", [
+        {**item, "status": draw(st.sampled_from(["ACTIVE", "OBSOLETE", "BLOCKED"]))}
+        for item in items if draw(st.booleans())
+    ], extract=1)
     out.add("erp_suppliers", [
         {
             "supplier_id": s,
