@@ -113,7 +113,8 @@ def test_unknown_table_folder_is_named(tmp_path):
 def test_load_times_strictly_increase(con, tmp_path):
     first = next_load_time(con)
     con.execute(
-        "insert into raw._load_log values ('t', 'f', 'h', 1, 1, '', ?)",
+        "insert into raw._load_log (table_name, source_file, content_sha256, file_size, "
+        "row_count, extra_columns, loaded_at) values ('t', 'f', 'h', 1, 1, '', ?)",
         [datetime(2999, 1, 1)],
     )
     assert next_load_time(con) > datetime(2999, 1, 1) > first
