@@ -20,7 +20,7 @@ from dagster_project.lib.landing_contract import LANDING_TABLES
 SCALE = 0.03
 SEED = 42
 AS_OF = date(2026, 10, 31)
-FILE_NAME = re.compile(r"^(?P<table>[a-z_]+)__(?P<date>\d{4}-\d{2}-\d{2})\.(csv|parquet)$")
+FILE_NAME = re.compile(r"^(?P<table>[a-z_]+)__demo__(?P<date>\d{4}-\d{2}-\d{2})\.(csv|parquet)$")
 ISO_COUNTRIES = {
     "AT", "AU", "BE", "BG", "BR", "CA", "CH", "CN", "CZ", "DE", "DK", "ES", "FI", "FR", "GB",
     "GR", "HU", "ID", "IE", "IN", "IT", "JP", "KR", "MX", "MY", "NL", "NO", "PL", "PT", "RO",
