@@ -6,14 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 SCALE ?= 1
 SEED ?= 42
 
-# Paths are decided by dagster_project/settings.py (environment variables with defaults);
+# Paths are decided by dagster_project/runtime/settings.py (environment variables with defaults);
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: run test test-spark install map demo-data demo-clean retract ui site bench lint clean
 
 run: $(STAMP)
-	$(PY) -m dagster_project.cli run --demo-scale $(SCALE)
+	$(PY) -m tooling.demo_data --if-empty --scale $(SCALE) --seed $(SEED)
+	$(PY) -m dagster_project.cli run
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -38,10 +39,10 @@ $(STAMP): pyproject.toml
 # Map your own ERP's files onto the landing contract (data/mappings/README.md):
 #   make map MAPPING=sap_ecc INPUT=data/samples/sap [ARGS="--extract-date 2026-10-31 --check"]
 map: $(STAMP)
-	$(PY) -m dagster_project.lib.source_mapping --mapping $(MAPPING) --input $(INPUT) $(ARGS)
+	$(PY) -m dagster_project.mapping.source_mapping --mapping $(MAPPING) --input $(INPUT) $(ARGS)
 
 demo-data: $(STAMP)
-	$(PY) -m dagster_project.lib.demo_data --scale $(SCALE) --seed $(SEED) --force
+	$(PY) -m tooling.demo_data --scale $(SCALE) --seed $(SEED) --force
 
 # Demo files carry `__demo__` in their names; own extracts beside them retire the demo rows.
 demo-clean: $(STAMP)
@@ -63,10 +64,10 @@ site: $(STAMP)
 # `make bench SCALE=N`: SCALE given on the command line (or in the environment) counts; the
 # SCALE ?= 1 default of `make run` does not, so a bare `make bench` is scale 100.
 bench: $(STAMP)
-	$(PY) -m dagster_project.bench --scale $(if $(filter command line environment,$(origin SCALE)),$(SCALE),100)
+	$(PY) -m tooling.bench --scale $(if $(filter command line environment,$(origin SCALE)),$(SCALE),100)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check dagster_project tests
+	$(VENV)/bin/ruff check dagster_project tooling tests
 	$(VENV)/bin/sqlfluff lint dbt/models --config dbt/.sqlfluff
 
 clean:

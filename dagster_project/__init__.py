@@ -1,1 +1,19 @@
-"""plansignal: verified planning master data from ERP and MRP extracts."""
+"""plansignal: ERP/MRP extracts to verified planning marts (the product package).
+
+Rooms, bottom up; each imports only from rooms above it in this list, never from below:
+
+- ``runtime/``    settings (every path), the pipeline lock, crash points. Imports nothing of ours.
+- ``ingest/``     the landing contract, reading and staging extracts, the load log (origin,
+  retraction, demo isolation).
+- ``mapping/``    source mappings: an ERP's own files onto the landing contract, by YAML.
+- ``contracts/``  Great Expectations suites on DuckDB (the shim), validation, results.
+- ``warehouse/``  the DuckDB side of a run: build fingerprint, atomic publish, change sets,
+  crash recovery, the Spark copy of raw.
+- ``site/``       the governance site; a leaf: only ``defs/site`` and the CLI import it.
+- ``resources/``, ``defs/``, ``definitions.py``  Dagster: resources, then definitions only,
+  thin over the rooms above.
+- ``cli.py``      the command line (``make run``, retract, demo-clean, site).
+
+Tooling the pipeline never needs (demo generator and its scoring, bench) lives outside, in
+the top-level ``tooling/`` package.
+"""

@@ -26,17 +26,17 @@ import duckdb
 
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
-from dagster_project.lib.build_state import run_outcome
-from dagster_project.lib.ingest import LandingError, discover_extracts, ensure_raw_schema
-from dagster_project.lib.load_log import (
+from dagster_project.ingest.extracts import LandingError, discover_extracts, ensure_raw_schema
+from dagster_project.ingest.load_log import (
     RETRACTED_BY_COMMAND,
     find_extracts,
     is_demo_extract,
     own_extracts_present,
     retract,
 )
-from dagster_project.lib.run_lock import Holder, PipelineBusy, PipelineLock, lock_path_for
-from dagster_project.settings import Settings, get_settings
+from dagster_project.runtime.run_lock import Holder, PipelineBusy, PipelineLock, lock_path_for
+from dagster_project.runtime.settings import Settings, get_settings
+from dagster_project.warehouse.build_state import run_outcome
 
 DAGSTER_YAML_MARKER = "# Written by plansignal"
 DAGSTER_YAML = f"""\
@@ -45,7 +45,7 @@ DAGSTER_YAML = f"""\
 telemetry:
   enabled: false
 # One pipeline run at a time for runs Dagster launches (schedule, sensor, UI); runs of
-# `make run` take the same pipeline lock (dagster_project/lib/run_lock.py).
+# `make run` take the same pipeline lock (dagster_project/runtime/run_lock.py).
 run_queue:
   max_concurrent_runs: 1
 # A run whose worker died is failed after 12 h at the latest, so it cannot hold the one-run
@@ -204,7 +204,7 @@ def serving_row_counts(settings: Settings) -> dict[str, int]:
 
 
 def write_site(settings: Settings, report: RunReport | None) -> str:
-    from dagster_project.lib.site import build_site, published_status
+    from dagster_project.site import build_site, published_status
 
     if report is None:
         status = "Site rewritten from the current databases."
@@ -334,27 +334,11 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
         print(f"  contract failed: {line}", file=out)
 
 
-DEMO_SEED = 42
-
-
-def landing_has_tables(settings: Settings) -> bool:
-    landing = settings.landing_dir
-    return landing.is_dir() and any(
-        p.is_dir() and not p.name.startswith(".") for p in landing.iterdir()
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plansignal")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline headless")
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO log")
-    run.add_argument(
-        "--demo-scale",
-        type=float,
-        default=None,
-        help="when the landing folder holds no table folder, generate the demo extract first",
-    )
     run.add_argument(
         "--wait", action="store_true",
         help="when another pipeline run is in progress, wait for it instead of refusing",
@@ -390,12 +374,6 @@ def main(argv: list[str] | None = None) -> int:
         if code or args.no_run:
             return code
         return run_and_report(settings)
-    if args.demo_scale is not None and not landing_has_tables(settings):
-        from dagster_project.lib.demo_data import generate
-
-        print(f"{settings.landing_dir} is empty: generating the demo extract "
-              f"(scale {args.demo_scale:g})")
-        generate(args.demo_scale, DEMO_SEED, settings.landing_dir, settings.truth_dir)
     return run_and_report(settings, args.verbose, args.wait, args.force)
 
 

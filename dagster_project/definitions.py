@@ -15,7 +15,7 @@ from dagster_project.defs.ops.automation import build_automation
 from dagster_project.defs.publish.assets import serving_database
 from dagster_project.defs.site.assets import governance_site
 from dagster_project.resources import Warehouse
-from dagster_project.settings import Settings, get_settings
+from dagster_project.runtime.settings import Settings, get_settings
 
 FULL_PIPELINE = "full_pipeline"
 

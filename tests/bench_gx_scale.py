@@ -200,7 +200,7 @@ def build_all(db_path: str, scale: float) -> None:
 
 
 def main_all_raw(scale: float) -> int:
-    from dagster_project.lib.contracts import validate_table
+    from dagster_project.contracts.suites import validate_table
 
     sizes = table_rows(scale)
     problems: list[str] = []
@@ -253,7 +253,7 @@ def main() -> int:
     if args.all_raw:
         return main_all_raw(args.scale)
 
-    from dagster_project.lib.contracts import validate_table
+    from dagster_project.contracts.suites import validate_table
 
     with tempfile.TemporaryDirectory(prefix="bench_gx_") as tmp:
         db = Path(tmp) / "bench.duckdb"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from dagster_project.settings import Settings, get_settings
+from dagster_project.runtime.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from dagster_project.cli import RunReport
@@ -44,7 +44,7 @@ def demo_pipeline(
 ) -> Iterator[tuple[Settings, RunReport]]:
     """A generated demo extract run through the real pipeline in its own temporary home."""
     from dagster_project.cli import run_pipeline
-    from dagster_project.lib.demo_data import generate
+    from tooling.demo_data import generate
 
     monkeypatch = pytest.MonkeyPatch()
     try:
@@ -72,8 +72,8 @@ def usaid_pipeline_run(tmp_path_factory: pytest.TempPathFactory):
     if not USAID_FILE.is_file():
         pytest.skip(f"real data not available: {USAID_FILE}")
     from dagster_project.cli import run_pipeline
-    from dagster_project.lib.source_mapping import apply_mapping, load_mapping
-    from dagster_project.settings import REPO_ROOT
+    from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+    from dagster_project.runtime.settings import REPO_ROOT
 
     monkeypatch = pytest.MonkeyPatch()
     settings = point_settings_at(monkeypatch, tmp_path_factory.mktemp("usaid"))

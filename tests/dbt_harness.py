@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.ingest import (
+from dagster_project.ingest.extracts import (
     discover_extracts,
     ensure_raw_schema,
     merge_extract,
@@ -23,7 +23,7 @@ from dagster_project.lib.ingest import (
     pending_extracts,
     stage_extract,
 )
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.runtime.settings import DBT_PROJECT_DIR
 
 
 def load_landing(landing_dir: Path, database: Path) -> dict[str, int]:

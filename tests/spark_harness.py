@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.runtime.settings import DBT_PROJECT_DIR
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.bench import __main__ as bench
+from tooling.bench import __main__ as bench
 
 
 def test_slowest_dbt_nodes_come_from_the_runs_own_target_folder(

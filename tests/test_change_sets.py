@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.change_sets import main, write_change_sets
+from dagster_project.warehouse.change_sets import main, write_change_sets
 
 
 def make_serving(path: Path) -> None:

@@ -1,7 +1,7 @@
 """Data contracts (DESIGN.md, "Contracts"): every suite, what each catches, what a failure does.
 
 - Coverage: one suite per landing table and per core mart; the raw suites are checked against
-  `lib/landing_contract.py` (assertions generated from it, so suites cannot drift from it).
+  `ingest/landing_contract.py` (assertions generated from it, so suites cannot drift from it).
 - Violations: a clean extract (or clean marts) passes every expectation; each kind of
   violation fails exactly the expectation meant for it, with its severity and row count.
 - Records: refused extracts are kept in the data-quality history with their file, check
@@ -24,21 +24,21 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.defs.contracts.results import (
-    DQ_HISTORY,
-    build_data_docs,
-    check_result,
-    record_outcomes,
-)
-from dagster_project.lib.contracts import (
+from dagster_project.contracts.suites import (
     ContractError,
     SuiteOutcome,
     load_suite,
     validate_table,
     write_data_docs,
 )
-from dagster_project.lib.landing_contract import LANDING_TABLES, METADATA_COLUMNS
-from dagster_project.lib.site.docs import validations_dir
+from dagster_project.defs.contracts.results import (
+    DQ_HISTORY,
+    build_data_docs,
+    check_result,
+    record_outcomes,
+)
+from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS
+from dagster_project.site.docs import validations_dir
 from tests.conftest import REALDATA_DIR
 
 REPO = Path(__file__).resolve().parents[1]
@@ -711,14 +711,14 @@ def test_usaid_scms_mapping_passes_every_raw_contract(tmp_path):
     no ERROR; warnings only for its 4 lines scheduled before the PO was sent."""
     if not (SCMS_DIR / "SCMS_Delivery_History_Dataset.csv").is_file():
         pytest.skip(f"real data not available: {SCMS_DIR}")
-    from dagster_project.lib.ingest import (
+    from dagster_project.ingest.extracts import (
         discover_extracts,
         ensure_raw_schema,
         next_load_time,
         pending_extracts,
         stage_extract,
     )
-    from dagster_project.lib.source_mapping import apply_mapping, load_mapping
+    from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
 
     landing = tmp_path / "landing"
     apply_mapping(load_mapping(REPO / "data" / "mappings" / "usaid_scms.yml"), SCMS_DIR,

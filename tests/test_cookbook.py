@@ -7,7 +7,7 @@ of tests/test_pipeline.py). Then:
   cannot rot when a mart changes);
 - write_change_sets writes one CSV per proposed_* mart, readable back with the same rows,
   each change tied to a finding of the worklist;
-- the planning marts find what the generator injected (dagster_project/lib/planning_quality).
+- the planning marts find what the generator injected (tooling/planning_quality).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import duckdb
 import pytest
 
 from dagster_project.cli import RunReport
-from dagster_project.lib.change_sets import write_change_sets
-from dagster_project.lib.planning_quality import measure
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.warehouse.change_sets import write_change_sets
 from tests.conftest import demo_pipeline
+from tooling.planning_quality import measure
 
 COOKBOOK = DBT_PROJECT_DIR / "cookbook.md"
 SQL_BLOCKS = re.findall(r"^```sql\n(.*?)^```", COOKBOOK.read_text(encoding="utf-8"), re.S | re.M)

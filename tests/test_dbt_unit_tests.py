@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.ingest import ensure_raw_schema
+from dagster_project.ingest.extracts import ensure_raw_schema
 from tests.dbt_harness import run_dbt
 
 

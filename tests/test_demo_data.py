@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib import demo_data
-from dagster_project.lib.landing_contract import LANDING_TABLES
+from dagster_project.ingest.landing_contract import LANDING_TABLES
+from tooling import demo_data
 
 SCALE = 0.03
 SEED = 42
@@ -686,23 +686,48 @@ def test_order_policy_truth(extract: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_cli_refuses_a_non_empty_landing_dir_unless_forced(tmp_path: Path, capsys) -> None:
+def test_cli_never_touches_own_extracts_and_replaces_the_demo_only_when_forced(
+    tmp_path: Path, capsys
+) -> None:
     landing, truth = tmp_path / "landing", tmp_path / "truth"
     (landing / "erp_items").mkdir(parents=True)
-    (landing / "erp_items" / "old.csv").write_text("part_number\n")
+    own = landing / "erp_items" / "old.csv"
+    own.write_text("part_number\n")
     (landing / "README.md").write_text("landing zone\n")
     argv = ["--scale", "0.01", "--landing", str(landing), "--truth", str(truth)]
-    assert demo_data.main(argv) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--force" in err[0]
-    assert not truth.exists()
+    for extra in ([], ["--force"]):
+        assert demo_data.main([*argv, *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "erp_items/old.csv" in err[0] and "never mixes" in err[0]
+        assert own.read_text() == "part_number\n" and not truth.exists()
 
-    assert demo_data.main([*argv, "--force"]) == 0
-    assert not (landing / "erp_items" / "old.csv").exists()
+    own.unlink()
+    assert demo_data.main(argv) == 0  # table folders without files: nothing to protect
+    demo_files = sorted(p.name for p in landing.glob("*/*"))
+    assert demo_files and all("__demo__" in name for name in demo_files)
+    assert demo_data.main(argv) == 2
+    assert "--force" in capsys.readouterr().err
+    assert demo_data.main([*argv, "--force", "--scale", "0.02"]) == 0
+    assert sorted(p.name for p in landing.glob("*/*")) == demo_files  # replaced, same names
     assert (landing / "README.md").read_text() == "landing zone\n"
     assert (truth / "manifest.json").is_file()
     err = capsys.readouterr().err
     assert "erp_goods_receipts" in err and "rows" in err
+
+
+def test_if_empty_generates_only_into_a_landing_dir_without_table_folders(
+    tmp_path: Path, capsys
+) -> None:
+    landing, truth = tmp_path / "landing", tmp_path / "truth"
+    argv = ["--scale", "0.01", "--landing", str(landing), "--truth", str(truth), "--if-empty"]
+    assert demo_data.main(argv) == 0
+    assert "is empty: generating the demo extract" in capsys.readouterr().err
+    written = sorted(landing.glob("*/*"))
+    assert written
+    for path in written:
+        path.unlink()  # e.g. `make demo-clean`: the table folders stay, so no demo comes back
+    assert demo_data.main(argv) == 0
+    assert not list(landing.glob("*/*")) and capsys.readouterr().err == ""
 
 
 def test_a_readme_alone_does_not_make_the_landing_dir_non_empty(tmp_path: Path) -> None:

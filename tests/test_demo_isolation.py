@@ -15,11 +15,11 @@ import duckdb
 import pytest
 
 from dagster_project.cli import RunReport, landing_origin_lines, main, run_pipeline
-from dagster_project.lib.demo_data import generate
-from dagster_project.lib.load_log import is_demo_extract
-from dagster_project.lib.source_mapping import apply_mapping, load_mapping
-from dagster_project.settings import REPO_ROOT, Settings
+from dagster_project.ingest.load_log import is_demo_extract
+from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+from dagster_project.runtime.settings import REPO_ROOT, Settings
 from tests.conftest import point_settings_at
+from tooling.demo_data import generate
 
 SAP_SAMPLE = REPO_ROOT / "data" / "samples" / "sap"
 SAP_TAG = "2026-10-31"

@@ -1,7 +1,7 @@
 """The project documents its own interfaces (docs/), and the documents stay in step with code.
 
 - docs/landing-contract.md: every table, key, kind, column, type, nullability and allowed value
-  equals dagster_project/lib/landing_contract.py.
+  equals dagster_project/ingest/landing_contract.py.
 - docs/marts.md: every mart the project publishes is documented; its guaranteed columns are
   declared in the dbt yml and are exactly the columns its mart contract requires on every build
   (expectations/marts__<mart>.json); dq_contract_history's are the history table's columns;
@@ -21,7 +21,7 @@ import duckdb
 import pytest
 import yaml
 
-from dagster_project.lib.landing_contract import LANDING_TABLES, METADATA_COLUMNS, Column
+from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS, Column
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"

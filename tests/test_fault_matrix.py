@@ -21,17 +21,17 @@ import duckdb
 import pytest
 
 from dagster_project.defs.ingest.assets import raw_assets
-from dagster_project.lib import publish as publish_module
-from dagster_project.lib.ingest import (
+from dagster_project.ingest.extracts import (
     LandingError,
     discover_extracts,
     ensure_raw_schema,
     ingest_table,
     list_extract_files,
 )
-from dagster_project.lib.publish import TMP_MARKER, PublishError, publish
 from dagster_project.resources import Warehouse
-from dagster_project.settings import Settings
+from dagster_project.runtime.settings import Settings
+from dagster_project.warehouse import publish as publish_module
+from dagster_project.warehouse.publish import TMP_MARKER, PublishError, publish
 
 SUPPLIERS = "supplier_id,supplier_name,country,status"
 ITEMS = "part_number,description,uom,procurement_type,status,manufacturer_part_number,updated_at"
@@ -193,7 +193,7 @@ CASES: dict[str, Case] = {
 
 def raw_state(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(rows in every raw table, rows in the load log): must not move on a refused file."""
-    from dagster_project.lib.landing_contract import LANDING_TABLES
+    from dagster_project.ingest.landing_contract import LANDING_TABLES
 
     rows = sum(_value(con, f"select count(*) from raw.{t}") for t in LANDING_TABLES)
     return int(rows), int(_value(con, "select count(*) from raw._load_log"))
@@ -367,7 +367,7 @@ def test_corrected_reextract_wins_in_staging(tmp_path: Path) -> None:
 
 
 def test_utf8_character_across_read_blocks_is_still_utf8(tmp_path: Path) -> None:
-    from dagster_project.lib.ingest import READ_BLOCK, detect_encoding
+    from dagster_project.ingest.extracts import READ_BLOCK, detect_encoding
 
     head = f"{SUPPLIERS}\nS1,"
     pad = "x" * (READ_BLOCK - len(head.encode()) - 1)  # "é" (2 bytes) straddles the boundary
@@ -384,7 +384,7 @@ def test_non_utf8_byte_deep_in_a_large_file_is_still_caught(tmp_path: Path) -> N
     """Staging trusts DuckDB's own UTF-8 validation instead of a Python pass over the file:
     one Windows-1252 byte after 40 MB of ASCII rows (beyond DuckDB's first read buffers, read
     in parallel) still sends the file through the transcoded route."""
-    from dagster_project.lib.ingest import Extract, file_sha256, next_load_time, stage_extract
+    from dagster_project.ingest.extracts import Extract, file_sha256, next_load_time, stage_extract
 
     path = tmp_path / "erp_suppliers__big.csv"
     filler = "".join(f"S{i:07d},Supplier {i:07d},DE,ACTIVE\n" for i in range(1_200_000))

@@ -1,7 +1,7 @@
 """The GX-on-DuckDB shim and the contract runner.
 
 These tests exist to fail loudly when a Great Expectations (or SQLAlchemy / duckdb-engine /
-duckdb) upgrade breaks `dagster_project.lib.gx_duckdb`: exact unexpected counts and failing
+duckdb) upgrade breaks `dagster_project.contracts.gx_duckdb`: exact unexpected counts and failing
 values, ERROR vs WARNING, suite-file errors, and reuse of an open connection.
 """
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib import contracts, gx_duckdb
-from dagster_project.lib.contracts import ContractError, load_suite, validate_table
-from dagster_project.lib.landing_contract import LANDING_TABLES, METADATA_COLUMNS
+from dagster_project.contracts import gx_duckdb
+from dagster_project.contracts import suites as contracts
+from dagster_project.contracts.suites import ContractError, load_suite, validate_table
+from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 SUITES = REPO / "expectations"

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.lib.ingest import (
+from dagster_project.ingest.extracts import (
     LandingError,
     discover_extracts,
     ensure_raw_schema,

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.lib.ingest import ensure_raw_schema
+from dagster_project.ingest.extracts import ensure_raw_schema
 from tests.dbt_harness import run_dbt
 from tests.lead_time_reference import LeadTime, Movement, PoLine, lead_times
 

@@ -6,7 +6,7 @@ small generated extract:
 - ``base``: one uninterrupted run; a second run with nothing new skips dbt and publishing;
   a second ``make run`` while one holds the lock is refused in one line, or waits with --wait.
 - ``crashed``: a new extract lands, then the CLI is SIGKILLed at each crash point
-  (dagster_project/lib/faults.py) in turn; after each, the serving database opens and holds a
+  (dagster_project/runtime/faults.py) in turn; after each, the serving database opens and holds a
   complete state, raw holds exactly the extracts its load log lists, and the next run cleans up
   (orphaned dbt stopped, dead run marked failed, temp files removed). The final run, with an
   analyst's read-only connection open the whole time, must publish what an uninterrupted run
@@ -36,16 +36,16 @@ import pytest
 from dagster_project.cli import DAGSTER_YAML, EXIT_BUSY, RunReport, main, run_pipeline
 from dagster_project.defs.ingest.assets import raw_assets
 from dagster_project.defs.ops.automation import check_dead_run, evaluate_landing
-from dagster_project.lib import build_state
-from dagster_project.lib.demo_data import generate
-from dagster_project.lib.faults import CRASH_ENV
-from dagster_project.lib.landing_contract import LANDING_TABLES
-from dagster_project.lib.load_log import ensure_load_log
-from dagster_project.lib.publish import TMP_MARKER
-from dagster_project.lib.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
+from dagster_project.ingest.landing_contract import LANDING_TABLES
+from dagster_project.ingest.load_log import ensure_load_log
 from dagster_project.resources import Warehouse
-from dagster_project.settings import REPO_ROOT, Settings
+from dagster_project.runtime.faults import CRASH_ENV
+from dagster_project.runtime.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
+from dagster_project.runtime.settings import REPO_ROOT, Settings
+from dagster_project.warehouse import build_state
+from dagster_project.warehouse.publish import TMP_MARKER
 from tests.conftest import SETTINGS_VARS, point_settings_at
+from tooling.demo_data import generate
 
 SCALE = 0.03
 SEED = 11
@@ -53,7 +53,7 @@ SEED = 11
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from dagster_project.lib.run_lock import PipelineLock
+from dagster_project.runtime.run_lock import PipelineLock
 lock = PipelineLock.acquire(Path(sys.argv[1]), command="test holder")
 print("locked", flush=True)
 sys.stdin.read()
@@ -244,7 +244,7 @@ def test_lock_is_reentrant_and_refuses_other_processes(tmp_path: Path) -> None:
     probe = subprocess.run(
         [sys.executable, "-c",
          "import sys; from pathlib import Path; "
-         "from dagster_project.lib.run_lock import PipelineLock, PipelineBusy\n"
+         "from dagster_project.runtime.run_lock import PipelineLock, PipelineBusy\n"
          "try:\n PipelineLock.acquire(Path(sys.argv[1]))\n"
          "except PipelineBusy as e:\n print(e)", str(lock_file)],
         capture_output=True, text=True, cwd=REPO_ROOT, check=True,

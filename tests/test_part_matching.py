@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagster_project.lib.part_matching import normalize_part_number
+from tooling.part_numbers import normalize_part_number
 
 
 def test_normalisation_cases():

@@ -17,10 +17,10 @@ import pytest
 from dagster_project import definitions
 from dagster_project.cli import RunReport, print_summary, run_pipeline, write_site
 from dagster_project.defs.contracts.checks import build_mart_checks
-from dagster_project.lib.part_matching import canonical_part_id, normalize_part_number
-from dagster_project.lib.reconciliation_quality import measure
-from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
 from tests.conftest import demo_pipeline
+from tooling.part_numbers import canonical_part_id, normalize_part_number
+from tooling.reconciliation_quality import measure
 
 CORE_MARTS = {
     "dim_parts",

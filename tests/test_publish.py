@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dagster_project.lib.publish import TMP_MARKER, PublishError, publish
+from dagster_project.warehouse.publish import TMP_MARKER, PublishError, publish
 
 
 def make_pipeline(tmp_path, value: int) -> duckdb.DuckDBPyConnection:

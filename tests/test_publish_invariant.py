@@ -3,7 +3,7 @@ publishes.
 
 Hypothesis generates extract sets for all nine landing tables that keep every ERROR rule of
 the raw contracts (expectations/raw__*.json, columns and types from
-dagster_project/lib/landing_contract.py) and otherwise roam the unusual world real extracts
+dagster_project/ingest/landing_contract.py) and otherwise roam the unusual world real extracts
 come from: part numbers in any script, punctuation and length (and spellings that normalise to
 the same part), 0-day lead times, receipts before the order, reversals of unknown receipts,
 receipts for PO lines in no extract, cancelled and open lines, dates from 1990 to the future,
@@ -40,7 +40,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.lib.landing_contract import LANDING_TABLES
+from dagster_project.ingest.landing_contract import LANDING_TABLES
 from tests.conftest import point_settings_at
 
 EXAMPLES = int(os.environ.get("PLANSIGNAL_INVARIANT_EXAMPLES", "3"))

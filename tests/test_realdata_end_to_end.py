@@ -29,15 +29,15 @@ import pytest
 import yaml
 
 from dagster_project.cli import RunReport, write_site
-from dagster_project.lib.part_matching import canonical_part_id, normalize_part_number
-from dagster_project.lib.source_mapping import apply_mapping, load_mapping
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
 from tests.conftest import REALDATA_DIR, point_settings_at
 from tests.test_realdata_usaid import (
     assert_statistics_match,
     reference_lines,
     reference_statistics,
 )
+from tooling.part_numbers import canonical_part_id, normalize_part_number
 
 pytestmark = pytest.mark.realdata
 

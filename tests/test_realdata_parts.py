@@ -13,7 +13,7 @@ import re
 import duckdb
 import pytest
 
-from dagster_project.lib.part_matching import normalize_part_number
+from tooling.part_numbers import normalize_part_number
 
 pytestmark = pytest.mark.realdata
 

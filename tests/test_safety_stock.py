@@ -16,7 +16,7 @@ from statistics import NormalDist, mean, stdev
 import duckdb
 import pytest
 
-from dagster_project.lib.ingest import ensure_raw_schema
+from dagster_project.ingest.extracts import ensure_raw_schema
 from tests.dbt_harness import run_dbt
 
 WEEKLY_DEMAND = (2000.0, 2500.0, 3000.0)  # mean 2,500, sample sd 500

@@ -29,8 +29,8 @@ import duckdb
 import pytest
 
 from dagster_project.cli import RunReport, write_site
-from dagster_project.lib.site import build_site
-from dagster_project.settings import REPO_ROOT, Settings
+from dagster_project.runtime.settings import REPO_ROOT, Settings
+from dagster_project.site import build_site
 from tests.conftest import demo_pipeline
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

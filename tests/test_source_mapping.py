@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagster_project.lib import contracts
-from dagster_project.lib.ingest import (
+from dagster_project.contracts import suites as contracts
+from dagster_project.ingest.extracts import (
     discover_extracts,
     ensure_raw_schema,
     merge_extract,
@@ -27,7 +27,7 @@ from dagster_project.lib.ingest import (
     pending_extracts,
     stage_extract,
 )
-from dagster_project.lib.source_mapping import (
+from dagster_project.mapping.source_mapping import (
     MappingError,
     apply_mapping,
     date_sql,

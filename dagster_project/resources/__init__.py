@@ -10,14 +10,14 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from dagster_project.lib.recovery import recover
-from dagster_project.lib.run_lock import (
+from dagster_project.runtime.run_lock import (
     Holder,
     PipelineLock,
     held_lock,
     lock_path_for,
 )
-from dagster_project.settings import Settings, get_settings
+from dagster_project.runtime.settings import Settings, get_settings
+from dagster_project.warehouse.recovery import recover
 
 # How long a run launched by Dagster (schedule, sensor, UI) waits for a CLI run to finish.
 DEFAULT_LOCK_WAIT_SECONDS = 3 * 3600
@@ -26,14 +26,14 @@ DEFAULT_LOCK_WAIT_SECONDS = 3 * 3600
 class Warehouse(dg.ConfigurableResource):
     """Where the pipeline reads and writes: landing folder, DuckDB files, site folder.
 
-    Defaults come from :mod:`dagster_project.settings` (environment variables); the pipeline is
-    the only writer of ``pipeline_db`` and never writes into ``serving_db`` in place.
+    Defaults come from :mod:`dagster_project.runtime.settings` (environment variables); the
+    pipeline is the only writer of ``pipeline_db`` and never writes into ``serving_db`` in place.
 
     It is also the run's guard: every step uses it, so Dagster sets it up once when a run
     starts and tears it down when the run ends. Set-up takes the pipeline lock (one run at a
     time, whether started by ``make run``, a schedule, a sensor or the UI; see
-    :mod:`dagster_project.lib.run_lock`) and cleans up after a crashed run
-    (:mod:`dagster_project.lib.recovery`).
+    :mod:`dagster_project.runtime.run_lock`) and cleans up after a crashed run
+    (:mod:`dagster_project.warehouse.recovery`).
     """
 
     landing_dir: str

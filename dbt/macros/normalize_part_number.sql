@@ -1,7 +1,7 @@
 {#
     Deterministic part-number normalisation (DESIGN.md, "Part reconciliation"): upper case,
     every whitespace character (surrounding and inner) and the separators - _ . / removed.
-    A value with nothing left is null. Python twin: dagster_project/lib/part_matching.py
+    A value with nothing left is null. Python twin: tooling/part_numbers.py
     normalize_part_number; both are held to the same cases by tests.
 
     \s covers ASCII whitespace; \pZ adds Unicode separators such as the no-break space;

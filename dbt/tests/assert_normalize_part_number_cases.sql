@@ -1,5 +1,5 @@
 {#
-    normalize_part_number on the cases dagster_project/lib/part_matching.py is held to: upper
+    normalize_part_number on the cases tooling/part_numbers.py is held to: upper
     case; surrounding and inner whitespace (space, tab, no-break space) and - _ . / removed;
     nothing left = null.
 #}

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.contracts.suites import validate_table
 from dagster_project.defs.contracts.results import CONTRACT_CHECK, check_result, record_outcomes
-from dagster_project.lib.contracts import validate_table
 from dagster_project.resources import Warehouse
-from dagster_project.settings import EXPECTATIONS_DIR
+from dagster_project.runtime.settings import EXPECTATIONS_DIR
 
 MART_SUITE_PREFIX = "marts__"
 

@@ -14,14 +14,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.lib.contracts import SuiteOutcome, outcomes_to_rows
-from dagster_project.lib.site.docs import (
+from dagster_project.contracts.suites import SuiteOutcome, outcomes_to_rows
+from dagster_project.runtime.settings import EXPECTATIONS_DIR, Settings
+from dagster_project.site.docs import (
     build_gx_docs,
     latest_validation_files,
     persist_validation_results,
     validations_dir,
 )
-from dagster_project.settings import EXPECTATIONS_DIR, Settings
 
 DQ_HISTORY = "dq.contract_results"
 CONTRACT_CHECK = "contract"  # the name of every Great Expectations check

@@ -27,9 +27,9 @@ from dagster_dbt import (
 from packaging import version
 
 from dagster_project.defs.ops.build_gate import open_build_gate
-from dagster_project.lib.site.docs import keep_build_manifest
 from dagster_project.resources import Warehouse
-from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
+from dagster_project.site.docs import keep_build_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_INPUT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -109,7 +109,7 @@ def plansignal_dbt_models(
     invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
     try:
         yield from gate.stream(invocation)
-        # The site's dbt docs describe this build, compiled SQL included (lib/site/docs.py).
+        # The site's dbt docs describe this build, compiled SQL included (site/docs.py).
         keep_build_manifest(invocation.target_path / "manifest.json", warehouse.pipeline_path)
     finally:
         # If event handling fails mid-stream, dbt must not live on holding the database lock.

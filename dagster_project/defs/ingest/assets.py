@@ -12,21 +12,21 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.contracts.suites import SuiteOutcome, validate_table
 from dagster_project.defs.contracts.results import (
     CONTRACT_CHECK,
     check_result,
     record_outcomes,
     suite_path,
 )
-from dagster_project.lib.contracts import SuiteOutcome, validate_table
-from dagster_project.lib.ingest import (
+from dagster_project.ingest.extracts import (
     LandingError,
     StagedExtract,
     discover_extracts,
     ingest_table,
 )
-from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
-from dagster_project.lib.load_log import own_extracts_present
+from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.ingest.load_log import own_extracts_present
 from dagster_project.resources import Warehouse
 
 RAW_GROUP = "raw"

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.lib.recovery import stop_orphans
-from dagster_project.lib.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
-from dagster_project.settings import Settings
+from dagster_project.runtime.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
+from dagster_project.runtime.settings import Settings
+from dagster_project.warehouse.recovery import stop_orphans
 
 DAILY_CRON = os.environ.get("PLANSIGNAL_DAILY_CRON", "0 6 * * *")
 TIMEZONE = os.environ.get("PLANSIGNAL_TIMEZONE", "UTC")

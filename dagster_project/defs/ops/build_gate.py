@@ -1,4 +1,4 @@
-"""The dbt step's "nothing changed -> skip" gate (fingerprint in lib/build_state.py).
+"""The dbt step's "nothing changed -> skip" gate (fingerprint in warehouse/build_state.py).
 
 When the inputs of the dbt build equal those of the last published build and the serving file
 is still the one that build published, the dbt step yields nothing. Its outputs are optional
@@ -20,10 +20,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliInvocation
 
-from dagster_project.lib import build_state
-from dagster_project.lib.faults import crash_point
 from dagster_project.resources import Warehouse
-from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from dagster_project.runtime.faults import crash_point
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from dagster_project.warehouse import build_state
 
 FORCE_TAG = "plansignal/force"
 DBT_STEP = "plansignal_dbt_models"

@@ -1,7 +1,7 @@
 """Publish: the checked marts swapped atomically into the serving database.
 
 After the swap the build fingerprint of this run is recorded as published
-(:mod:`dagster_project.lib.build_state`); a crash between the two only costs the next run a
+(:mod:`dagster_project.warehouse.build_state`); a crash between the two only costs the next run a
 rebuild.
 """
 
@@ -10,12 +10,12 @@ import dagster as dg
 
 from dagster_project.defs.contracts.results import DQ_HISTORY
 from dagster_project.defs.dbt.assets import plansignal_dbt_models
-from dagster_project.lib.build_state import record_published
-from dagster_project.lib.change_sets import write_change_sets
-from dagster_project.lib.faults import crash_point
-from dagster_project.lib.publish import PublishError, publish
 from dagster_project.resources import Warehouse
-from dagster_project.settings import exports_dir_for
+from dagster_project.runtime.faults import crash_point
+from dagster_project.runtime.settings import exports_dir_for
+from dagster_project.warehouse.build_state import record_published
+from dagster_project.warehouse.change_sets import write_change_sets
+from dagster_project.warehouse.publish import PublishError, publish
 
 MART_LAYER = "marts"
 SERVING_KEY = dg.AssetKey(["serving", "planning_db"])

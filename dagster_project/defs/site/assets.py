@@ -4,8 +4,8 @@
 import dagster as dg
 
 from dagster_project.defs.publish.assets import SERVING_KEY
-from dagster_project.lib.site import build_site, published_status
 from dagster_project.resources import Warehouse
+from dagster_project.site import build_site, published_status
 
 
 @dg.asset(

@@ -3,7 +3,7 @@
     one part. Never merged here: a steward confirms a pair by adding a part_crosswalk row.
 
     Candidate pairs come from blocking keys, never from comparing every part with every other
-    (same rules as dagster_project/lib/part_matching.py): the same normalised manufacturer part
+    (same rules as tooling/part_numbers.py): the same normalised manufacturer part
     number (any merged ERP item record), the same number once look-alike characters are folded
     (O/Q/D->0, I/L->1, S->5, Z->2, B->8, G->6), the same multiset of characters (transposed
     digits). A key shared by more than 50 parts says nothing about identity and is skipped.

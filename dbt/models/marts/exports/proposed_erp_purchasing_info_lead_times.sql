@@ -3,7 +3,7 @@
     number and supplier, one row per lead_time_drift finding (check erp) of
     mart_master_data_exceptions whose recommendation differs from the current value.
     Written as <warehouse>/proposed_changes/proposed_erp_purchasing_info_lead_times.csv by
-    dagster_project/lib/change_sets.py after every publish.
+    dagster_project/warehouse/change_sets.py after every publish.
 
     - part_number: the ERP spelling of the purchasing info record the pipeline reads
       (int_purchasing_info__canonical: the canonical spelling's record first), so the row

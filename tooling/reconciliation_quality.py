@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.ingest import quote_literal
+from dagster_project.ingest.extracts import quote_literal
 
 
 @dataclass(frozen=True)

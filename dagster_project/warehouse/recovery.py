@@ -14,7 +14,7 @@ What a run killed at any point (SIGKILL, power loss) can leave, and why each is 
 - a Dagster run left in STARTED; marked failed by the ``warehouse`` resource.
 
 The half-built dbt relations need nothing: the next build rebuilds them, because the build
-fingerprint (:mod:`dagster_project.lib.build_state`) is recorded only after a publish.
+fingerprint (:mod:`dagster_project.warehouse.build_state`) is recorded only after a publish.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import psutil
 
-from dagster_project.lib.publish import remove_leftovers
-from dagster_project.lib.run_lock import Holder
+from dagster_project.runtime.run_lock import Holder
+from dagster_project.warehouse.publish import remove_leftovers
 
 STOP_TIMEOUT_SECONDS = 15.0
 

@@ -4,7 +4,7 @@ Why ``flock``: the kernel drops it when the holding process dies, even by SIGKIL
 run never leaves a stale lock behind and nobody has to delete anything by hand. The file's
 content records who holds it (pid, Dagster run id, start time, the dbt processes the run
 started); a refused run names the holder, and the next run reads what a crashed one left to
-clean up after it (see :mod:`dagster_project.lib.recovery`).
+clean up after it (see :mod:`dagster_project.warehouse.recovery`).
 
 The lock is re-entrant within a process: ``python -m dagster_project.cli run`` takes it before
 starting Dagster, and the ``warehouse`` resource takes it again inside the run (that is how runs

@@ -160,7 +160,7 @@ def open_batch(
         conn.execute(f"SET search_path = '{schema}'")
         conn.execute("SET enable_progress_bar = false")  # no terminal bars in pipeline logs
         # `schema` may also name an attached database (its main schema): ingestion stages
-        # extracts in an in-memory database attached as `incoming` (lib/ingest.py).
+        # extracts in an in-memory database attached as `incoming` (ingest/extracts.py).
         exists = conn.execute(
             "SELECT count(*) FROM information_schema.tables"
             " WHERE (table_schema = ? OR (table_catalog = ? AND table_schema = 'main'))"

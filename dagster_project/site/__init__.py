@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from dagster_project.lib.contracts import SuiteOutcome
+from dagster_project.contracts.suites import SuiteOutcome
 
 from . import pages, queries
 from .docs import (

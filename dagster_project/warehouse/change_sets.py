@@ -11,7 +11,7 @@ that no longer exist are removed; other files in the folder are left alone.
 Called by the publish step after the serving database is swapped in
 (``settings.exports_dir`` = ``<warehouse>/proposed_changes/``).
 
-    python -m dagster_project.lib.change_sets [--serving-db PATH] [--exports-dir DIR]
+    python -m dagster_project.warehouse.change_sets [--serving-db PATH] [--exports-dir DIR]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.ingest import quote_ident, quote_literal
+from dagster_project.ingest.extracts import quote_ident, quote_literal
 
 CHANGE_SET_PREFIX = "proposed_"
 SCHEMA = "marts"
@@ -89,7 +89,7 @@ def write_change_sets(serving_db: Path, exports_dir: Path) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dagster_project.settings import get_settings
+    from dagster_project.runtime.settings import get_settings
 
     settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

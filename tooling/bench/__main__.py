@@ -1,6 +1,6 @@
 """`make bench`: where the time and memory of a plansignal run go, against DuckDB's floor.
 
-    python -m dagster_project.bench --scale 100 [--workdir DIR] [--keep]
+    python -m tooling.bench --scale 100 [--workdir DIR] [--keep]
 
 Stages, each in its own process so its peak memory is its own:
 1. generate the demo extract (scale N: about N x 100,000 goods receipts);
@@ -8,7 +8,7 @@ Stages, each in its own process so its peak memory is its own:
    event log: raw ingestion with raw contracts, dbt build, mart contracts, publish, site;
 3. the same pipeline again with nothing new;
 4. the floor: the core lead-time computation alone as plain SQL in bare DuckDB on the same
-   files (dagster_project/bench/floor.sql).
+   files (tooling/bench/floor.sql).
 Under the dbt build step the table lists the run's slowest dbt models and tests (dbt's own
 run_results.json; two run at a time, so they overlap). Peak memory is the largest single
 process's resident set, sampled every 0.1 s (the pipeline's
@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from dagster_project.defs.ops.build_gate import DBT_STEP
-from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 GOALS = {
@@ -202,7 +202,7 @@ def machine() -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dagster_project.bench")
+    parser = argparse.ArgumentParser(prog="python -m tooling.bench")
     parser.add_argument("--scale", type=float, default=100.0)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: scale {args.scale:g} in {work}", file=sys.stderr)
     generated, _ = run_measured(
         "generate extract",
-        [py, "-m", "dagster_project.lib.demo_data", "--scale", str(args.scale), "--landing",
+        [py, "-m", "tooling.demo_data", "--scale", str(args.scale), "--landing",
          str(landing), "--truth", str(work / "data" / "demo_truth")],
         env,
     )
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                             floor_command(landing, work / "floor.duckdb"), env)
     stages.append(floor)
 
-    from dagster_project.lib.reconciliation_quality import measure
+    from tooling.reconciliation_quality import measure
 
     quality = measure(work / "data" / "warehouse" / "planning.duckdb", work / "data" / "demo_truth")
     full, rerun = stages[1], stages[2]

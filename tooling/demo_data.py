@@ -5,7 +5,7 @@ Writes one folder per landing table (``<landing>/<table>/<table>__<extract_date>
 find (docs/marts.md) injected, and a truth folder that records what was injected so tests
 can check the pipeline's findings against it. Same scale and seed, same bytes.
 
-    python -m dagster_project.lib.demo_data --scale 1 --seed 42 [--landing DIR] [--truth DIR]
+    python -m tooling.demo_data --scale 1 --seed 42 [--landing DIR] [--truth DIR]
         [--format csv|parquet] [--force]
 
 Scale N gives about N x 100,000 goods receipt rows; master tables grow with sqrt(N). The big
@@ -42,7 +42,6 @@ import argparse
 import json
 import math
 import re
-import shutil
 import sys
 import time
 import zlib
@@ -57,8 +56,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
-from dagster_project.lib.load_log import DEMO_MARKER
+from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.ingest.load_log import DEMO_MARKER, is_demo_extract
 
 # --------------------------------------------------------------------------------------------
 # Fixed calendar and constants
@@ -264,7 +263,7 @@ class ExtractWriter:
         self.rows: dict[date, int] = {}
 
     def path(self, extract_date: date) -> Path:
-        # The demo marker keeps demo rows from ever mixing with a user's own (lib/load_log.py).
+        # The demo marker keeps demo rows from ever mixing with a user's own (ingest/load_log.py).
         name = f"{self.contract.name}{DEMO_MARKER}{extract_date.isoformat()}.{self.file_format}"
         return self.folder / name
 
@@ -1579,13 +1578,10 @@ TRUTH_TYPES = {
 # --------------------------------------------------------------------------------------------
 
 
-def landing_has_extracts(landing_dir: Path) -> bool:
-    """True if any folder in the landing dir holds a file (a top-level README does not count)."""
-    if not landing_dir.is_dir():
-        return False
-    return any(
-        entry.is_dir() and not entry.name.startswith(".") and any(entry.iterdir())
-        for entry in landing_dir.iterdir()
+def landing_has_tables(landing_dir: Path) -> bool:
+    """True if the landing dir has a table folder, even an empty one (the user's choice)."""
+    return landing_dir.is_dir() and any(
+        p.is_dir() and not p.name.startswith(".") for p in landing_dir.iterdir()
     )
 
 
@@ -1595,20 +1591,29 @@ def generate(scale: float, seed: int, landing_dir: Path, truth_dir: Path,
     """Write the demo extract and its ground truth; return the row count per landing table.
 
     Refuses (LandingNotEmptyError) when a folder of the landing dir already holds a file,
-    unless force, which clears only the landing table folders this writes; truth files are
-    overwritten.
+    unless force, which deletes only the demo files (``__demo__`` names) before writing; own
+    extracts are never touched, and with one present it refuses even with force (the demo
+    would retire itself at once). Truth files are overwritten.
     """
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
     landing_dir, truth_dir = Path(landing_dir), Path(truth_dir)
-    if landing_has_extracts(landing_dir) and not force:
+    existing = [p for p in landing_dir.glob("*/*") if p.is_file()]
+    own = [p for p in existing if not is_demo_extract(p.name) and not p.name.startswith(".")]
+    if own:
         raise LandingNotEmptyError(
-            f"{landing_dir} already holds extracts; use --force to replace the demo tables"
+            f"{landing_dir} holds your own extracts (e.g. {own[0].parent.name}/{own[0].name}); "
+            "the demo never mixes with them"
+        )
+    if existing and not force:
+        raise LandingNotEmptyError(
+            f"{landing_dir} already holds the demo extract; use --force to replace it"
         )
     cfg = Config.for_scale(scale, seed)
     log = Progress(progress)
-    for name in LANDING_TABLES:
-        shutil.rmtree(landing_dir / name, ignore_errors=True)
+    for path in existing:
+        if is_demo_extract(path.name):
+            path.unlink()
     landing_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
     suppliers = build_suppliers(cfg)
@@ -1660,7 +1665,7 @@ def generate(scale: float, seed: int, landing_dir: Path, truth_dir: Path,
     for writer in writers.values():
         files.update(writer.files())
     manifest = {
-        "generator": "dagster_project.lib.demo_data",
+        "generator": "tooling.demo_data",
         "seed": seed,
         "scale": scale,
         "as_of": AS_OF.isoformat(),
@@ -1677,10 +1682,10 @@ def generate(scale: float, seed: int, landing_dir: Path, truth_dir: Path,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dagster_project.settings import get_settings
+    from dagster_project.runtime.settings import get_settings
 
     parser = argparse.ArgumentParser(
-        prog="python -m dagster_project.lib.demo_data",
+        prog="python -m tooling.demo_data",
         description="Write the deterministic demo ERP/MRP extract and its ground truth.",
     )
     parser.add_argument("--scale", type=float, default=1.0,
@@ -1692,11 +1697,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="ground-truth dir (default: settings truth_dir)")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--force", action="store_true",
-                        help="replace the demo table folders in a non-empty landing dir")
+                        help="replace the demo files already in the landing dir")
+    parser.add_argument("--if-empty", action="store_true",
+                        help="only when the landing dir has no table folder (what `make run` "
+                        "does); otherwise do nothing")
     args = parser.parse_args(argv)
     settings = get_settings()
     landing = args.landing or settings.landing_dir
     truth = args.truth or settings.truth_dir
+    if args.if_empty:
+        if landing_has_tables(landing):
+            return 0
+        print(f"{landing} is empty: generating the demo extract (scale {args.scale:g})",
+              file=sys.stderr)
     started = time.perf_counter()
     try:
         counts = generate(args.scale, args.seed, landing, truth, args.format, progress=True,

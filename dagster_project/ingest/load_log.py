@@ -61,7 +61,7 @@ _ADDED_COLUMNS = (
 
 
 def is_demo_extract(name: str) -> bool:
-    """A generated demo extract: its file name holds ``__demo__`` (``lib/demo_data.py``)."""
+    """A generated demo extract: its file name holds ``__demo__`` (``tooling/demo_data.py``)."""
     return DEMO_MARKER in name
 
 

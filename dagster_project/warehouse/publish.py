@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.faults import crash_point
-from dagster_project.lib.ingest import quote_ident, quote_literal
+from dagster_project.ingest.extracts import quote_ident, quote_literal
+from dagster_project.runtime.faults import crash_point
 
 TMP_MARKER = ".publishing-"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.contracts import SuiteOutcome, write_data_docs
-from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
+from dagster_project.contracts.suites import SuiteOutcome, write_data_docs
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
 
 from .files import ASSETS, staging_dir, swap_dir, write_atomic
 

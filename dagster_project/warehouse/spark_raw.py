@@ -2,7 +2,7 @@
 
 The dbt project runs unchanged on Spark (target `spark` in dbt/profiles.yml) once database
 `raw` holds the nine landing tables with the columns and types of schema raw in DuckDB:
-the contract's columns (dagster_project/lib/landing_contract.py) plus _source_file,
+the contract's columns (dagster_project/ingest/landing_contract.py) plus _source_file,
 _loaded_at and _row_hash. This module maps the contract's DuckDB types onto Spark types and
 copies raw.* of a pipeline database into the SparkSession's catalog through Parquet files.
 pyspark is the optional extra `spark` (`pip install -e '.[spark]'`), imported only when called.
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from dagster_project.lib.landing_contract import LANDING_TABLES, METADATA_COLUMNS, Column
+from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS, Column
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

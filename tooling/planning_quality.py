@@ -1,7 +1,7 @@
 """How well the lead-time and planning marts find what the demo generator injected.
 
 Compares the marts (schema ``marts`` of the serving or the pipeline database) with the ground
-truth in the truth folder (``lib/demo_data.py``):
+truth in the truth folder (``tooling/demo_data.py``):
 
 - PO lines (truth ``po_lines.csv``): exact agreement of exclusion reason, short-closed flag,
   lead time, first-receipt lead time and completion date, line by line;
@@ -17,7 +17,7 @@ truth in the truth folder (``lib/demo_data.py``):
 Parts are matched through ``part_aliases`` and the truth's ``part_identities.csv`` (a canonical
 part counts as the true part all its source spellings belong to).
 
-    python -m dagster_project.lib.planning_quality --db data/warehouse/planning.duckdb \
+    python -m tooling.planning_quality --db data/warehouse/planning.duckdb \
         --truth data/demo_truth
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.ingest import quote_literal
+from dagster_project.ingest.extracts import quote_literal
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ same as for any other extract. ``data/mappings/README.md`` documents the format 
 Every mistake in a mapping raises :class:`MappingError` with one line naming the mapping file,
 the setting, and where relevant the input file, line and value.
 
-CLI: ``python -m dagster_project.lib.source_mapping --mapping sap_ecc --input DIR``.
+CLI: ``python -m dagster_project.mapping.source_mapping --mapping sap_ecc --input DIR``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from dagster_project.lib.ingest import quote_ident, quote_literal
-from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.ingest.extracts import quote_ident, quote_literal
+from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
 
 MAPPING_SUFFIXES = (".yml", ".yaml")
 AGGREGATES = ("sum", "min", "max", "count", "any_value")
@@ -1307,14 +1307,14 @@ def apply_mapping(
 
 def default_mappings_dir() -> Path:
     """PLANSIGNAL_MAPPINGS_DIR (default <repo>/data/mappings), from settings."""
-    from dagster_project.settings import get_settings
+    from dagster_project.runtime.settings import get_settings
 
     return get_settings().mappings_dir
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m dagster_project.lib.source_mapping",
+        prog="python -m dagster_project.mapping.source_mapping",
         description="Map a source system's extract files onto the plansignal landing contract.",
     )
     parser.add_argument("--mapping", required=True,
@@ -1335,7 +1335,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
-        from dagster_project.settings import get_settings
+        from dagster_project.runtime.settings import get_settings
 
         path = find_mapping(args.mapping, default_mappings_dir())
         mapping = load_mapping(path)

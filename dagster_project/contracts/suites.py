@@ -26,7 +26,7 @@ from great_expectations.core import ExpectationSuite, ExpectationSuiteValidation
 from great_expectations.exceptions import ExpectationNotFoundError
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from dagster_project.lib import gx_duckdb
+from dagster_project.contracts import gx_duckdb
 
 SEVERITIES: tuple[str, ...] = ("ERROR", "WARNING")
 # GX 1.x has its own per-expectation severity; kept in step with ours so Data Docs agree.

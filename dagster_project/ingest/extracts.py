@@ -47,9 +47,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.faults import crash_point
-from dagster_project.lib.landing_contract import LANDING_TABLES, LandingTable
-from dagster_project.lib.load_log import (
+from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.ingest.load_log import (
     LOAD_LOG,
     LoggedExtract,
     blocked_hashes,
@@ -58,6 +57,7 @@ from dagster_project.lib.load_log import (
     record_merge,
     retire_demo,
 )
+from dagster_project.runtime.faults import crash_point
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 # DuckDB refuses CSV lines longer than 2 MB by default; descriptions may be of any length.

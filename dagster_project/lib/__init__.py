@@ -1,1 +1,0 @@
-"""Pure helpers: no Dagster, no global state."""
