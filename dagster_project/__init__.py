@@ -3,12 +3,12 @@
 Rooms, bottom up; each imports only from rooms above it in this list, never from below:
 
 - ``runtime/``    settings (every path), the pipeline lock, crash points. Imports nothing of ours.
+- ``warehouse/``  the DuckDB side of a run: SQL helpers, the data-quality history schema, build
+  fingerprint, atomic publish, change sets, crash recovery.
 - ``ingest/``     the landing contract, reading and staging extracts, the load log (origin,
-  retraction, demo isolation).
+  retraction, demo isolation), the Spark copy of raw.
 - ``mapping/``    source mappings: an ERP's own files onto the landing contract, by YAML.
 - ``contracts/``  Great Expectations suites on DuckDB (the shim), validation, results.
-- ``warehouse/``  the DuckDB side of a run: build fingerprint, atomic publish, change sets,
-  crash recovery, the Spark copy of raw.
 - ``site/``       the governance site; a leaf: only ``defs/site`` and the CLI import it.
 - ``resources/``, ``defs/``, ``definitions.py``  Dagster: resources, then definitions only,
   thin over the rooms above.

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.contracts.checks import mart_contract_checks
-from dagster_project.defs.dbt.assets import dbt_resource, plansignal_dbt_models
+from dagster_project.defs.contracts.checks import build_mart_checks
+from dagster_project.defs.dbt.assets import build_dbt_assets, dbt_resource
 from dagster_project.defs.ingest.assets import raw_assets
 from dagster_project.defs.ops.automation import build_automation
-from dagster_project.defs.publish.assets import serving_database
+from dagster_project.defs.publish.assets import build_serving_asset
 from dagster_project.defs.site.assets import governance_site
 from dagster_project.resources import Warehouse
 from dagster_project.runtime.settings import Settings, get_settings
@@ -30,9 +30,10 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """Definitions bound to the given settings (tests point them at a temporary folder)."""
     settings = settings or get_settings()
     schedules, sensors = build_automation(full_pipeline_job, settings)
+    dbt_assets = build_dbt_assets()
     return dg.Definitions(
-        assets=[*raw_assets, plansignal_dbt_models, serving_database, governance_site],
-        asset_checks=mart_contract_checks,
+        assets=[*raw_assets, dbt_assets, build_serving_asset(dbt_assets), governance_site],
+        asset_checks=build_mart_checks(),
         jobs=[full_pipeline_job],
         schedules=schedules,
         sensors=sensors,

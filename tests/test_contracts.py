@@ -32,13 +32,13 @@ from dagster_project.contracts.suites import (
     write_data_docs,
 )
 from dagster_project.defs.contracts.results import (
-    DQ_HISTORY,
     build_data_docs,
     check_result,
     record_outcomes,
 )
 from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS
 from dagster_project.site.docs import validations_dir
+from dagster_project.warehouse.dq_history import DQ_HISTORY
 from tests.conftest import REALDATA_DIR
 
 REPO = Path(__file__).resolve().parents[1]

@@ -185,10 +185,10 @@ def required_by_contract(mart: str) -> set[str] | None:
 
 def dq_history_columns() -> list[str]:
     """The columns of the data-quality history, as the pipeline creates it."""
-    from dagster_project.defs.contracts.results import DQ_HISTORY, record_outcomes
+    from dagster_project.warehouse.dq_history import DQ_HISTORY, ensure_dq_history
 
     con = duckdb.connect()  # in memory: nothing written anywhere
-    record_outcomes(con, [])
+    ensure_dq_history(con)
     schema, table = DQ_HISTORY.split(".")
     rows = con.execute(
         "select column_name from information_schema.columns where table_schema = ? "

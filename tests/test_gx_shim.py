@@ -18,6 +18,7 @@ from dagster_project.contracts import gx_duckdb
 from dagster_project.contracts import suites as contracts
 from dagster_project.contracts.suites import ContractError, load_suite, validate_table
 from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS
+from dagster_project.warehouse.dq_history import DQ_HISTORY_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 SUITES = REPO / "expectations"
@@ -233,7 +234,7 @@ def test_outcomes_to_rows(db: Path) -> None:
     outcome = _run(db, "raw.bad_receipts")
     rows = contracts.outcomes_to_rows(outcome)
     assert len(rows) == len(outcome.outcomes)
-    assert all(list(r) == list(contracts.DQ_HISTORY_COLUMNS) for r in rows)
+    assert all(list(r) == list(DQ_HISTORY_COLUMNS) for r in rows)
     cols = next(r for r in rows if r["expectation_type"] == "expect_table_columns_to_match_set")
     assert "receipt_id" in json.loads(cols["observed_value"])
     between = next(r for r in rows if r["column_name"] == "quantity"
@@ -243,7 +244,7 @@ def test_outcomes_to_rows(db: Path) -> None:
         False, 2, 8)
     # The rows load into a DuckDB table of the declared types.
     con = duckdb.connect()
-    ddl = ", ".join(f"{k} {v}" for k, v in contracts.DQ_HISTORY_COLUMNS.items())
+    ddl = ", ".join(f"{k} {v}" for k, v in DQ_HISTORY_COLUMNS.items())
     con.execute(f"CREATE TABLE dq ({ddl})")
     con.executemany(f"INSERT INTO dq VALUES ({', '.join('?' * len(rows[0]))})",
                     [list(r.values()) for r in rows])

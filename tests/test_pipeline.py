@@ -193,7 +193,7 @@ def test_failed_mart_contract_blocks_publishing(pipeline_run, tmp_path, monkeypa
         "kwargs": {"column": "match_method", "value_set": ["exact"]},
         "meta": {"severity": "ERROR", "why": "Impossible on purpose (test)."}})
     suite_file.write_text(json.dumps(suite), encoding="utf-8")
-    monkeypatch.setattr(definitions, "mart_contract_checks", build_mart_checks(suites))
+    monkeypatch.setattr(definitions, "build_mart_checks", lambda: build_mart_checks(suites))
     before = settings.serving_db.stat().st_ino, settings.serving_db.read_bytes()
 
     report = run_pipeline(settings, force=True)  # nothing new: force dbt and the checks

@@ -3,7 +3,7 @@
 Slow (`make test-spark`, two to three minutes, most of it Spark): one small generated extract
 (scale 0.02) is loaded into a throwaway DuckDB through the real ingestion code and built with
 `dbt build --target duckdb`; the same raw rows go to a local Spark (database `raw`, through
-Parquet: dagster_project/warehouse/spark_raw.py) and the whole project is built there with
+Parquet: dagster_project/ingest/spark_raw.py) and the whole project is built there with
 `dbt build --target spark` (dbt-spark, method session, in this process: tests/spark_harness.py
 says why), models, seeds, data tests and unit tests. Then every mart is compared with its
 DuckDB twin row for row, by key: same columns, same keys, every value equal (numbers within a
@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from dagster_project.ingest.landing_contract import LANDING_TABLES
-from dagster_project.warehouse.spark_raw import copy_raw_to_spark, raw_schema
+from dagster_project.ingest.spark_raw import copy_raw_to_spark, raw_schema
 from tests.dbt_harness import load_landing, run_dbt
 from tests.spark_harness import compare, duckdb_table, run_dbt_spark, spark_table, start_spark
 from tooling.demo_data import generate

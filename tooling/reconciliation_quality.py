@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.extracts import quote_literal
+from dagster_project.warehouse.sql import quote_literal
 
 
 @dataclass(frozen=True)

@@ -43,23 +43,6 @@ UNSUPPORTED_ON_DUCKDB: frozenset[str] = frozenset({
     "expect_column_values_to_not_match_regex_list",
 })
 
-# Row shape of the data-quality history (one row per expectation per contract run).
-DQ_HISTORY_COLUMNS: dict[str, str] = {
-    "run_id": "VARCHAR",
-    "suite": "VARCHAR",
-    "table_name": "VARCHAR",
-    "expectation_type": "VARCHAR",
-    "column_name": "VARCHAR",
-    "kwargs_json": "VARCHAR",
-    "severity": "VARCHAR",
-    "success": "BOOLEAN",
-    "observed_value": "VARCHAR",  # JSON text
-    "unexpected_count": "BIGINT",
-    "element_count": "BIGINT",
-    "validated_at": "TIMESTAMP WITH TIME ZONE",
-}
-
-
 class ContractError(Exception):
     """A suite file or contract run that cannot be used; the message is one line."""
 
@@ -412,7 +395,7 @@ def validate_table(
 
 
 def outcomes_to_rows(outcome: SuiteOutcome) -> list[dict[str, Any]]:
-    """Flatten into data-quality history rows (columns: DQ_HISTORY_COLUMNS)."""
+    """Flatten into data-quality history rows (warehouse.dq_history.DQ_HISTORY_COLUMNS)."""
     return [
         {
             "run_id": outcome.run_id,
@@ -428,6 +411,7 @@ def outcomes_to_rows(outcome: SuiteOutcome) -> list[dict[str, Any]]:
             "unexpected_count": o.unexpected_count,
             "element_count": o.element_count,
             "validated_at": outcome.started_at,
+            "source_file": outcome.source_file,
         }
         for o in outcome.outcomes
     ]

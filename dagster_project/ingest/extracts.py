@@ -58,6 +58,7 @@ from dagster_project.ingest.load_log import (
     retire_demo,
 )
 from dagster_project.runtime.faults import crash_point
+from dagster_project.warehouse.sql import quote_ident, quote_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 # DuckDB refuses CSV lines longer than 2 MB by default; descriptions may be of any length.
@@ -105,15 +106,6 @@ class TableIngest:
     @property
     def rows_merged(self) -> int:
         return sum(s.row_count for s in self.merged)
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier for DuckDB, whatever quotes or spaces it holds."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def file_sha256(path: Path) -> str:

@@ -33,8 +33,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from dagster_project.ingest.extracts import quote_ident, quote_literal
 from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
+from dagster_project.warehouse.sql import quote_ident, quote_literal
 
 MAPPING_SUFFIXES = (".yml", ".yaml")
 AGGREGATES = ("sum", "min", "max", "count", "any_value")

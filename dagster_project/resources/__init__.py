@@ -1,4 +1,9 @@
-"""Resources shared by every layer."""
+"""Dagster resources shared by every layer of definitions.
+
+Owns ``Warehouse`` (the paths of a run, read-write connections to the pipeline database, the
+pipeline lock taken when a run starts, recovery after a killed run) and failing a Dagster run
+whose process died. May import ``runtime`` and ``warehouse``; ``defs/`` builds on it.
+"""
 
 from __future__ import annotations
 
@@ -103,8 +108,8 @@ class Warehouse(dg.ConfigurableResource):
         crashed = lock.crashed_holder
         for line in recover(self.serving_path, self.work_path, crashed):
             context.log.warning(f"recovery: {line}")
-        if crashed is not None and crashed.run_id and context.instance is not None:
-            _fail_dead_run(context.instance, crashed, context.run_id)
+        if crashed is not None and crashed.run_id != context.run_id and context.instance:
+            fail_dead_run(context.instance, crashed, f"cleaned up by run {context.run_id}")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:
@@ -133,17 +138,18 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
 
-def _fail_dead_run(instance: dg.DagsterInstance, crashed: Holder, current_run_id: str) -> None:
+def fail_dead_run(instance: dg.DagsterInstance, crashed: Holder, found_by: str) -> bool:
     """Mark the run that died holding the lock as failed, so run history does not show it
     STARTED forever (and, for runs the daemon launched, so it stops counting against the
-    one-run queue)."""
-    if crashed.run_id == current_run_id:
-        return
+    one-run queue). Used at run start and by the watchdog; True when a run was marked."""
+    if not crashed.run_id:
+        return False
     run = instance.get_run_by_id(crashed.run_id)
     if run is None or run.is_finished:
-        return
+        return False
     instance.report_run_failed(
         run,
         message=f"the run's process (pid {crashed.pid}) died holding the pipeline lock; "
-        f"cleaned up by run {current_run_id}",
+        f"{found_by}",
     )
+    return True

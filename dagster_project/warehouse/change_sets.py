@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.extracts import quote_ident, quote_literal
+from dagster_project.warehouse.sql import quote_ident, quote_literal
 
 CHANGE_SET_PREFIX = "proposed_"
 SCHEMA = "marts"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.extracts import quote_ident, quote_literal
 from dagster_project.runtime.faults import crash_point
+from dagster_project.warehouse.sql import quote_ident, quote_literal
 
 TMP_MARKER = ".publishing-"
 

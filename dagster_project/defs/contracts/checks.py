@@ -43,5 +43,3 @@ def build_mart_checks(expectations_dir: Path = EXPECTATIONS_DIR) -> list[dg.Asse
     return [build_mart_check(path)
             for path in sorted(Path(expectations_dir).glob(f"{MART_SUITE_PREFIX}*.json"))]
 
-
-mart_contract_checks = build_mart_checks()

@@ -22,8 +22,8 @@ from dagster_project.site.docs import (
     persist_validation_results,
     validations_dir,
 )
+from dagster_project.warehouse.dq_history import insert_dq_history
 
-DQ_HISTORY = "dq.contract_results"
 CONTRACT_CHECK = "contract"  # the name of every Great Expectations check
 MAX_FAILURE_LINES = 10
 DATA_DOCS_RUNS = 5  # runs shown in Data Docs
@@ -53,49 +53,11 @@ def record_outcomes(
     if table_name or source_file:
         for outcome in outcomes:
             outcome.relabel(table_name or outcome.table, source_file)
-    con.execute("create schema if not exists dq")
-    con.execute(
-        f"""
-        create table if not exists {DQ_HISTORY} (
-            run_id varchar,
-            suite varchar,
-            table_name varchar,
-            expectation_type varchar,
-            column_name varchar,
-            kwargs_json varchar,
-            severity varchar,
-            success boolean,
-            observed_value varchar,
-            unexpected_count bigint,
-            element_count bigint,
-            validated_at timestamp,
-            source_file varchar
-        )
-        """
-    )
-    rows = [row for outcome in outcomes for row in outcomes_to_rows(outcome)]
-    for row in rows:
-        row["source_file"] = source_file
-        if table_name:
-            row["table_name"] = table_name
-    if rows:
-        _insert_history(con, rows)
+    insert_dq_history(con, (row for o in outcomes for row in outcomes_to_rows(o)))
     try:
         persist_validation_results(con, outcomes)
     except OSError as exc:  # Data Docs are a view of the history: never fail a run for them
         log.warning("validation results not saved for Data Docs: %s", exc)
-
-
-def _insert_history(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
-    columns = [
-        "run_id", "suite", "table_name", "expectation_type", "column_name", "kwargs_json",
-        "severity", "success", "observed_value", "unexpected_count", "element_count",
-        "validated_at", "source_file",
-    ]
-    con.executemany(
-        f"insert into {DQ_HISTORY} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-        [[row.get(c) for c in columns] for row in rows],
-    )
 
 
 def check_result(

@@ -59,8 +59,6 @@ def ensure_manifest() -> None:
     )
 
 
-ensure_manifest()
-
 STEWARD_GROUP = "steward_inputs"
 # Unit tests check the SQL logic, not the data: they run in `make test`
 # (tests/test_dbt_unit_tests.py), not on every pipeline run (dbt Labs' advice for production).
@@ -91,32 +89,41 @@ class PlansignalTranslator(DagsterDbtTranslator):
 translator = PlansignalTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-)
-def plansignal_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
-) -> Iterator[Any]:
-    # dbt reads the pipeline database path from the environment (dbt/profiles.yml).
-    os.environ["PLANSIGNAL_PIPELINE_DB"] = warehouse.pipeline_db
-    # Nothing changed since the last publish: yield nothing, so Dagster skips the (optional)
-    # dbt outputs and everything downstream of them (defs/ops/build_gate.py).
-    gate = open_build_gate(context, warehouse, DBT_BUILD_ARGS)
-    if gate.unchanged:
-        return
-    invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
-    try:
-        yield from gate.stream(invocation)
-        # The site's dbt docs describe this build, compiled SQL included (site/docs.py).
-        keep_build_manifest(invocation.target_path / "manifest.json", warehouse.pipeline_path)
-    finally:
-        # If event handling fails mid-stream, dbt must not live on holding the database lock.
-        if invocation.process.poll() is None:
-            invocation.process.terminate()
-            invocation.process.wait(timeout=60)
-        prune_run_targets(invocation.target_path.parent, context.op.name)
+def build_dbt_assets() -> dg.AssetsDefinition:
+    """The dbt project's models, seeds and tests as one multi-asset (parses dbt if stale).
+
+    A function, not a module-level definition, so importing this module does no work.
+    """
+    ensure_manifest()
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+    )
+    def plansignal_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        # dbt reads the pipeline database path from the environment (dbt/profiles.yml).
+        os.environ["PLANSIGNAL_PIPELINE_DB"] = warehouse.pipeline_db
+        # Nothing changed since the last publish: yield nothing, so Dagster skips the (optional)
+        # dbt outputs and everything downstream of them (defs/ops/build_gate.py).
+        gate = open_build_gate(context, warehouse, DBT_BUILD_ARGS)
+        if gate.unchanged:
+            return
+        invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
+        try:
+            yield from gate.stream(invocation)
+            # The site's dbt docs describe this build, compiled SQL included (site/docs.py).
+            keep_build_manifest(invocation.target_path / "manifest.json", warehouse.pipeline_path)
+        finally:
+            # If event handling fails mid-stream, dbt must not live on holding the database lock.
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
+                invocation.process.wait(timeout=60)
+            prune_run_targets(invocation.target_path.parent, context.op.name)
+
+    return plansignal_dbt_models
 
 
 # dagster-dbt gives every invocation its own target folder (about 14 MB: manifest, compiled
@@ -165,4 +172,4 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-__all__ = ["dbt_project", "dbt_resource", "plansignal_dbt_models"]
+__all__ = ["build_dbt_assets", "dbt_project", "dbt_resource"]

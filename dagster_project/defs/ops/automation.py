@@ -32,6 +32,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.resources import fail_dead_run
 from dagster_project.runtime.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
 from dagster_project.runtime.settings import Settings
 from dagster_project.warehouse.recovery import stop_orphans
@@ -126,16 +127,8 @@ def check_dead_run(instance: dg.DagsterInstance, lock_path: Path) -> str:
         if crashed is None:
             return "no dead run"
         stopped = stop_orphans(crashed)
-        failed = ""
-        if crashed.run_id:
-            run = instance.get_run_by_id(crashed.run_id)
-            if run is not None and not run.is_finished:
-                instance.report_run_failed(
-                    run,
-                    message=f"the run's process (pid {crashed.pid}) died holding the pipeline "
-                    "lock; found by pipeline_watchdog",
-                )
-                failed = f"; marked run {crashed.run_id} failed"
+        failed = (f"; marked run {crashed.run_id} failed"
+                  if fail_dead_run(instance, crashed, "found by pipeline_watchdog") else "")
         # Releasing marks the record handled; the next run still clears leftover files (it
         # always does).
         return f"run process pid {crashed.pid} died; stopped {len(stopped)} process(es){failed}"
