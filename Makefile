@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 # Map your own ERP's files onto the landing contract (data/mappings/README.md):
 #   make map MAPPING=sap_ecc INPUT=data/samples/sap [ARGS="--extract-date 2026-10-31 --check"]
 map: $(STAMP)
-	$(PY) -m dagster_project.mapping.source_mapping --mapping $(MAPPING) --input $(INPUT) $(ARGS)
+	$(PY) -m dagster_project.mapping --mapping $(MAPPING) --input $(INPUT) $(ARGS)
 
 demo-data: $(STAMP)
 	$(PY) -m tooling.demo_data --scale $(SCALE) --seed $(SEED) --force

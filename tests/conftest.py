@@ -72,7 +72,8 @@ def usaid_pipeline_run(tmp_path_factory: pytest.TempPathFactory):
     if not USAID_FILE.is_file():
         pytest.skip(f"real data not available: {USAID_FILE}")
     from dagster_project.cli import run_pipeline
-    from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+    from dagster_project.mapping.apply import apply_mapping
+    from dagster_project.mapping.config import load_mapping
     from dagster_project.runtime.settings import REPO_ROOT
 
     monkeypatch = pytest.MonkeyPatch()

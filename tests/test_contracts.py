@@ -718,7 +718,8 @@ def test_usaid_scms_mapping_passes_every_raw_contract(tmp_path):
         pending_extracts,
         stage_extract,
     )
-    from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+    from dagster_project.mapping.apply import apply_mapping
+    from dagster_project.mapping.config import load_mapping
 
     landing = tmp_path / "landing"
     apply_mapping(load_mapping(REPO / "data" / "mappings" / "usaid_scms.yml"), SCMS_DIR,

@@ -16,7 +16,8 @@ import pytest
 
 from dagster_project.cli import RunReport, landing_origin_lines, main, run_pipeline
 from dagster_project.ingest.load_log import is_demo_extract
-from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+from dagster_project.mapping.apply import apply_mapping
+from dagster_project.mapping.config import load_mapping
 from dagster_project.runtime.settings import REPO_ROOT, Settings
 from tests.conftest import point_settings_at
 from tooling.demo_data import generate

@@ -76,8 +76,6 @@ def test_each_room_imports_only_what_it_may(path: Path) -> None:
 @pytest.mark.parametrize("path", product_modules(), ids=lambda p: str(p.relative_to(PRODUCT)))
 def test_no_product_module_over_600_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    if path.parent.name == "mapping" and path.name == "source_mapping.py":
-        pytest.xfail("being split into mapping/ modules (issue 18)")
     assert lines <= MAX_MODULE_LINES, f"{path}: {lines} lines"
 
 

@@ -29,7 +29,8 @@ import pytest
 import yaml
 
 from dagster_project.cli import RunReport, write_site
-from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+from dagster_project.mapping.apply import apply_mapping
+from dagster_project.mapping.config import load_mapping
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
 from tests.conftest import REALDATA_DIR, point_settings_at
 from tests.test_realdata_usaid import (

@@ -2,7 +2,7 @@
 
 The public SCMS file (../shared/realdata/usaid_scms, see PROVENANCE.md there: UTF-8 with BOM,
 carriage-return line ends, m/d/yy and d-Mon-yy dates, "Date Not Captured") is mapped onto the
-landing contract by data/mappings/usaid_scms.yml (dagster_project/mapping/source_mapping.py),
+landing contract by data/mappings/usaid_scms.yml (dagster_project/mapping/),
 loaded by the real ingestion code and run through the dbt lead-time models. Independently,
 pandas reads the same CSV and computes every line's lead time (delivered to client minus PO
 sent to vendor) and the statistics per part (item description) and supplier (vendor) with
@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+from dagster_project.mapping.apply import apply_mapping
+from dagster_project.mapping.config import load_mapping
 from tests.dbt_harness import load_landing, run_dbt
 from tooling.part_numbers import canonical_part_id, normalize_part_number
 

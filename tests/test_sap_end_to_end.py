@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 
 from dagster_project.cli import run_pipeline
-from dagster_project.mapping.source_mapping import apply_mapping, load_mapping
+from dagster_project.mapping.apply import apply_mapping
+from dagster_project.mapping.config import load_mapping
 from dagster_project.runtime.settings import REPO_ROOT
 from tests.conftest import point_settings_at
 

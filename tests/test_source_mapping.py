@@ -27,15 +27,11 @@ from dagster_project.ingest.extracts import (
     pending_extracts,
     stage_extract,
 )
-from dagster_project.mapping.source_mapping import (
-    MappingError,
-    apply_mapping,
-    date_sql,
-    find_mapping,
-    load_mapping,
-    main,
-    number_sql,
-)
+from dagster_project.mapping.apply import apply_mapping
+from dagster_project.mapping.cli import main
+from dagster_project.mapping.config import find_mapping, load_mapping
+from dagster_project.mapping.errors import MappingError
+from dagster_project.mapping.sql import date_sql, number_sql
 
 REPO = Path(__file__).resolve().parents[1]
 MAPPINGS = REPO / "data" / "mappings"

@@ -1,7 +1,8 @@
-"""``python -m dagster_project.mapping --mapping NAME --input DIR [--check]``."""
+"""``python -m dagster_project.mapping --mapping NAME --input DIR [--check]`` (see ``cli``)."""
 
 import sys
 
-from dagster_project.mapping.source_mapping import main
+from dagster_project.mapping.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
