@@ -9,7 +9,6 @@ is written) and writing a landing file whole or not at all, in the dialect inges
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ from dagster_project.mapping.errors import MappingError
 from dagster_project.mapping.report import MappingReport, TableReport
 from dagster_project.mapping.spec import NAME_RE, SourceMapping
 from dagster_project.mapping.table import TableRun
-from dagster_project.warehouse.sql import quote_ident, quote_literal
+from dagster_project.warehouse.sql import copy_to_csv_atomically, quote_ident, quote_literal
 
 
 def apply_mapping(
@@ -70,13 +69,8 @@ def apply_mapping(
 
 def _atomic_copy(con: duckdb.DuckDBPyConnection, table: str, order: str, target: Path) -> None:
     """Write a landing file whole or not at all: the pipeline may be watching the folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.parent / f".{target.name}.tmp"  # dotfiles are ignored by ingestion
-    try:
-        con.execute(
-            f"copy (select * from {table} order by {order}) to {quote_literal(str(temp))} "
-            "(format csv, header true, delimiter ',', quote '\"', escape '\"')"
-        )
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+    copy_to_csv_atomically(
+        con, f"select * from {table} order by {order}", target,
+        target.parent / f".{target.name}.tmp",  # dotfiles are ignored by ingestion
+        "format csv, header true, delimiter ',', quote '\"', escape '\"'",
+    )

@@ -17,7 +17,6 @@ Called by the publish step after the serving database is swapped in
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.warehouse.sql import quote_ident, quote_literal
+from dagster_project.warehouse.sql import copy_to_csv_atomically, quote_ident, row_count
 
 CHANGE_SET_PREFIX = "proposed_"
 SCHEMA = "marts"
@@ -70,16 +69,11 @@ def write_change_sets(serving_db: Path, exports_dir: Path) -> dict[str, int]:
             target = exports_dir / f"{table}.csv"
             tmp = exports_dir / f"{TMP_MARKER}{table}.{uuid.uuid4().hex}.csv"
             query = f"select * from {SCHEMA}.{quote_ident(table)}{_order_clause(con, table)}"
-            try:
-                con.execute(
-                    f"copy ({query}) to {quote_literal(str(tmp))} "
-                    "(format csv, header true, delimiter ',', dateformat '%Y-%m-%d')"
-                )
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
-            count = con.execute(f"select count(*) from {SCHEMA}.{quote_ident(table)}").fetchone()
-            written[target.name] = int(count[0])
+            copy_to_csv_atomically(
+                con, query, target, tmp,
+                "format csv, header true, delimiter ',', dateformat '%Y-%m-%d'",
+            )
+            written[target.name] = row_count(con, f"{SCHEMA}.{quote_ident(table)}")
     finally:
         con.close()
     for stale in exports_dir.glob(f"{CHANGE_SET_PREFIX}*.csv"):

@@ -1,6 +1,10 @@
-"""Small DuckDB helpers every room uses: quoting, "does this table exist", row counts."""
+"""Small DuckDB helpers every room uses: quoting, "does this table exist", row counts, and
+writing a query to a CSV file whole or not at all."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import duckdb
 
@@ -26,3 +30,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 def row_count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     """Rows of ``relation`` (already quoted where it needs to be)."""
     return int(con.execute(f"select count(*) from {relation}").fetchone()[0])
+
+
+def copy_to_csv_atomically(
+    con: duckdb.DuckDBPyConnection, query: str, target: Path, temp: Path, options: str
+) -> None:
+    """``copy (query) to target`` with ``options``, through ``temp`` in the same folder and a
+    rename, so a reader (an analyst, the pipeline watching landing) never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con.execute(f"copy ({query}) to {quote_literal(str(temp))} ({options})")
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
