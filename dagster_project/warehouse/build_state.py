@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.warehouse.sql import table_exists
+
 STATE_TABLE = "ops.build_state"
 # What under the dbt project folder feeds a build; target/, logs/ and packages are outputs.
 DBT_INPUT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -83,11 +85,7 @@ def files_digest(paths: Sequence[Path], root: Path) -> str:
 
 
 def load_log_digest(con: duckdb.DuckDBPyConnection) -> str:
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'raw' "
-        "and table_name = '_load_log' and database_name = current_database()"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "raw", "_load_log"):
         return "no-load-log"
     rows = con.execute(
         "select table_name, source_file, content_sha256, row_count, "
@@ -179,11 +177,7 @@ def run_outcome(pipeline_db: Path, run_id: str) -> str | None:
     except duckdb.Error:
         return None
     try:
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'ops' "
-            "and table_name = 'build_state'"
-        ).fetchone()[0]
-        if not exists:
+        if not table_exists(con, "ops", "build_state"):
             return None
         row = con.execute(
             f"select ref_run_id from {STATE_TABLE} where run_id = ? and event = 'unchanged'",
