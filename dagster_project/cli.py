@@ -204,6 +204,11 @@ def serving_row_counts(settings: Settings) -> dict[str, int]:
 
 
 def write_site(settings: Settings, report: RunReport | None) -> str:
+    """Rewrite the governance site from the databases; returns its index.html.
+
+    Runs no dbt: the dbt docs are the page the last site asset generated, if any.
+    """
+    from dagster_project.defs.site.assets import last_dbt_docs
     from dagster_project.site import build_site, published_status
 
     if report is None:
@@ -214,12 +219,10 @@ def write_site(settings: Settings, report: RunReport | None) -> str:
         status = (
             f"Run {report.run_id} FAILED; the serving database still holds the last good run."
         )
-    # The site asset already regenerated dbt docs when the run published; keep that copy.
-    regenerate_dbt_docs = not (report is not None and report.published)
     return str(
         build_site(
             settings.pipeline_db, settings.serving_db, settings.site_dir, status,
-            dbt_docs=regenerate_dbt_docs,
+            dbt_docs=last_dbt_docs(settings.pipeline_db),
         )
     )
 

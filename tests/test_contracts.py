@@ -24,6 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.contracts.saved_results import validations_dir
 from dagster_project.contracts.suites import (
     ContractError,
     SuiteOutcome,
@@ -37,7 +38,6 @@ from dagster_project.defs.contracts.results import (
     record_outcomes,
 )
 from dagster_project.ingest.landing_contract import LANDING_TABLES, METADATA_COLUMNS
-from dagster_project.site.docs import validations_dir
 from dagster_project.warehouse.dq_history import DQ_HISTORY
 from tests.conftest import REALDATA_DIR
 

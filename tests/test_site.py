@@ -4,13 +4,16 @@ A small generated extract runs through the whole pipeline once (module fixture),
 the site, a local http.server serves it on 127.0.0.1 and headless Chromium (Debian's chromium +
 chromium-driver, installed by tests/setup_chromium.sh) loads the pages. The tests assert on what
 renders: the status line, the contract table, plotly charts, every local link, and that no page
-asks for anything outside the site (it must work offline).
+asks for anything outside the site (it must work offline), and that values from the data
+that look like markup stay text.
 
 Without chromium the browser tests skip, except in CI (CI=true), where they fail.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import os
 import re
 import shutil
@@ -18,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from html.parser import HTMLParser
@@ -29,6 +33,8 @@ import duckdb
 import pytest
 
 from dagster_project.cli import RunReport, write_site
+from dagster_project.defs.dbt.assets import dbt_docs_target
+from dagster_project.defs.site.assets import DBT_DOCS_PAGE
 from dagster_project.runtime.settings import REPO_ROOT, Settings
 from dagster_project.site import build_site
 from tests.conftest import demo_pipeline
@@ -67,15 +73,24 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(site_run: SiteRun) -> str:
-    handler = partial(_QuietHandler, directory=str(site_run.settings.site_dir))
+@contextlib.contextmanager
+def _serve(directory: Path) -> Iterator[str]:
+    """Serve a folder on 127.0.0.1 (a free port); yields its base URL."""
+    handler = partial(_QuietHandler, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port 0: a free port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base_url(site_run: SiteRun) -> str:
+    with _serve(site_run.settings.site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -184,13 +199,14 @@ def test_site_is_written_by_the_run_quickly_and_completely(site_run):
     site = site_run.settings.site_dir
     assert site_run.report.exit_code == 0, site_run.report.step_failures
     assert site_run.index == site / "index.html"
-    # dbt docs generate (about 4 s, in parallel) dominates; generous for a loaded CI machine.
+    # The CLI reuses the run's dbt docs (no dbt); GX Data Docs dominate. Generous for CI.
     assert site_run.build_seconds < 60, f"site took {site_run.build_seconds:.1f} s"
     for name in ("assets/plotly.min.js", "assets/site.css", "findings.html",
                  "lead_times.html", "safety_stock.html", "availability.html"):
         assert (site / name).is_file(), name
     assert any((site / "parts").glob("*.html"))
     leftovers = [p.name for p in site.rglob(".*") if p.name.endswith((".tmp", ".new", ".old"))]
+    leftovers += [p.name for p in site.parent.glob(f".{site.name}.*")]  # the swapped-in tree
     assert not leftovers, f"temporary files left in the site: {leftovers}"
 
 
@@ -207,7 +223,7 @@ def test_great_expectations_data_docs_show_this_runs_contracts(site_run):
     gx_index = site_run.settings.site_dir / "gx" / "index.html"
     assert gx_index.is_file(), (
         "no GX Data Docs: the run saved no validation results under <warehouse>/validations; "
-        "record_outcomes must call lib.site.persist_validation_results(con, outcomes)")
+        "record_outcomes must call contracts.saved_results.persist_validation_results")
     with duckdb.connect(str(site_run.settings.pipeline_db), read_only=True) as con:
         suites = {r[0] for r in con.execute(
             "select distinct suite from dq.contract_results where run_id = ?",
@@ -221,16 +237,36 @@ def test_great_expectations_data_docs_show_this_runs_contracts(site_run):
 def test_dbt_docs_are_copied_into_the_site(site_run):
     page = site_run.settings.site_dir / "dbt" / "index.html"
     assert page.is_file()
+    # Made by the site asset through the Dagster dbt resource, reused by the CLI's rewrite.
+    made = dbt_docs_target(site_run.settings.pipeline_db)
+    assert (made / DBT_DOCS_PAGE).is_file() and (made / "dbt.log").is_file()
+    index = site_run.index.read_text(encoding="utf-8")
+    assert "from an earlier build" not in index and "not available" not in index
     text = page.read_text(encoding="utf-8")
     assert "mart_supplier_lead_times" in text and len(text) > 100_000
     # The build's own manifest is reused (dbt does not compile again): compiled SQL is there.
     assert 'select * from \\"pipeline\\".\\"staging\\".\\"stg_erp__goods_receipts\\"' in text
 
 
+def test_the_site_package_runs_no_process_and_no_dagster():
+    """dbt runs through the Dagster dbt resource only (defs/site); the site reads and writes."""
+    for module in (REPO_ROOT / "dagster_project" / "site").glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+        banned = {m for m in imported
+                  if m.split(".")[0] in ("subprocess", "multiprocessing", "dagster", "dagster_dbt")
+                  or m.startswith("dagster_project.defs")}
+        assert not banned, f"{module.name} imports {banned}"
+
+
 def test_site_builds_before_anything_is_published(tmp_path):
     """A first run that failed early still gets a readable site."""
     index = build_site(tmp_path / "none.duckdb", tmp_path / "none2.duckdb", tmp_path / "site",
-                       "Run x FAILED; nothing published yet.", dbt_docs=False)
+                       "Run x FAILED; nothing published yet.")
     text = index.read_text(encoding="utf-8")
     assert "Run x FAILED" in text and "Nothing published" in text
 
@@ -252,8 +288,7 @@ def test_failed_contracts_are_listed_and_the_status_is_red(tmp_path):
             ('r2', 's', 'raw.t', 'expect_column_values_to_be_between', 'b', '{}', 'WARNING',
              true, null, 0, 10, '2026-01-02 10:00', 'y.csv')""")
     index = build_site(pipeline_db, tmp_path / "none.duckdb", tmp_path / "site",
-                       "Run r2 FAILED; the serving database still holds the last good run.",
-                       dbt_docs=False)
+                       "Run r2 FAILED; the serving database still holds the last good run.")
     text = index.read_text(encoding="utf-8")
     assert 'id="status" class="failed"' in text
     failures = text[text.index('id="failures-table"'):]
@@ -270,9 +305,81 @@ def test_a_mart_with_unexpected_columns_costs_a_section_not_the_site(tmp_path):
                       "mart_safety_stock_review", "mart_availability_check",
                       "mart_master_data_exceptions"):
             con.execute(f"create table marts.{table} (canonical_part_id varchar)")
-    index = build_site(tmp_path / "none.duckdb", serving_db, tmp_path / "site", "Run x.",
-                       dbt_docs=False)
+    index = build_site(tmp_path / "none.duckdb", serving_db, tmp_path / "site", "Run x.")
     assert "could not be read" in index.read_text(encoding="utf-8")
+
+
+# Values an extract may carry that are markup: the site must show them as text.
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+
+@dataclass
+class HostileSite:
+    site: Path
+    part_page: str  # parts/<id>.html of the part whose number and description are markup
+
+
+@pytest.fixture(scope="module")
+def hostile_site(site_run, tmp_path_factory) -> HostileSite:
+    """The run's marts with one evidence page's part number, description, supplier and
+    proposed change replaced by markup, and a site built from them."""
+    root = tmp_path_factory.mktemp("hostile_site")
+    serving = root / "planning.duckdb"
+    shutil.copyfile(site_run.settings.serving_db, serving)
+    part_page = _first_part_page(site_run.settings.site_dir)
+    pid = part_page.removeprefix("parts/").removesuffix(".html")
+    with duckdb.connect(str(serving)) as con:
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and column_name in "
+            "('canonical_part_number', 'supplier_id', 'proposed_change') "
+            "and table_name in (select table_name from information_schema.columns "
+            "  where table_schema = 'marts' and column_name = 'canonical_part_id')").fetchall()
+        values = {"canonical_part_number": SCRIPT, "supplier_id": IMG, "proposed_change": IMG}
+        for table, column in columns:
+            con.execute(f'update marts."{table}" set "{column}" = ? where canonical_part_id = ?',
+                        [values[column], pid])
+        con.execute("update marts.dim_parts set description = ? where canonical_part_id = ?",
+                    [IMG, pid])
+    index = build_site(site_run.settings.pipeline_db, serving, root / "site", "Run x.",
+                       validations=[])
+    assert (index.parent / part_page).is_file()
+    return HostileSite(index.parent, part_page)
+
+
+class _Elements(HTMLParser):
+    """Start tags, text and inline scripts of a page, as a browser's parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def test_markup_in_the_data_is_text_on_every_page(hostile_site):
+    for page in ("index.html", "findings.html", hostile_site.part_page):
+        parsed = _Elements()
+        parsed.feed((hostile_site.site / page).read_text(encoding="utf-8"))
+        assert not [a for t, a in parsed.tags if t == "img" or "onerror" in a], page
+        # Inline scripts are plotly's figures, whose JSON escapes "<" (\\u003c): the payload
+        # may be data in one, never a script of its own nor markup inside one.
+        assert not [c for c in parsed.scripts if c.strip() == "alert(1)" or "<img" in c], page
+        text = "".join(parsed.text)
+        assert SCRIPT in text, f"{page}: the part number is not shown as text"
+        assert IMG in text, f"{page}: the proposed change is not shown as text"
 
 
 # --- in the browser --------------------------------------------------------------------------
@@ -348,3 +455,19 @@ def test_gx_data_docs_render_offline(site_run, base_url, browser, tmp_path):
     assert _wait(browser, "window.jQuery !== undefined && !!jQuery.fn.tooltip")  # bootstrap
     assert not _severe_console_errors(browser)
     _full_page_screenshot(browser, "gx_index.png", tmp_path)
+
+
+def test_markup_in_the_data_stays_text_in_the_browser(hostile_site, browser):
+    """The worklist, the overview and the evidence page show the payloads as text; no element
+    comes of them (an alert would also fail every browser call here)."""
+    with _serve(hostile_site.site) as url:
+        for page in ("findings.html", hostile_site.part_page, "index.html"):
+            _open(browser, url + page)
+            assert _wait(browser, "document.readyState === 'complete'")
+            found = browser.execute_script("""return {
+                elements: document.querySelectorAll('img, [onerror]').length,
+                scripts: Array.from(document.scripts)
+                    .filter(function (s) { return s.text.trim() === 'alert(1)'; }).length,
+                text: document.body.innerText};""")
+            assert found["elements"] == 0 and found["scripts"] == 0, page
+            assert SCRIPT in found["text"] and IMG in found["text"], page

@@ -6,40 +6,32 @@ to detail tables, per-part evidence pages (parts/<canonical_part_id>.html), Grea
 Data Docs (gx/) and dbt docs (dbt/). Everything ships with the site: plotly.js and the Data
 Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing comes from a CDN.
 
-Modules: `queries` (DuckDB aggregations), `charts` (plotly), `pages` (HTML), `docs` (GX and
-dbt docs), `files` (atomic writes, assets).
+`build_site` is one pass: gather (`queries` read both databases once; the saved GX results;
+the dbt docs page it is handed), render (`pages` fills the Jinja2 templates in templates/,
+`charts` the plotly figures, `docs` the Data Docs), write (`files` writes the whole tree beside
+the site folder and swaps it in). A leaf: it reads databases and files and writes the site
+folder, nothing else; it runs no process. The dbt docs page comes from the site asset
+(``defs/site``), which runs dbt through the Dagster dbt resource.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.contracts.saved_results import latest_validation_files, validations_dir
 from dagster_project.contracts.suites import SuiteOutcome
 
-from . import pages, queries
-from .docs import (
-    Built,
-    build_dbt_docs,
-    build_gx_docs,
-    finish_dbt_docs,
-    latest_validation_files,
-    persist_validation_results,
-    start_dbt_docs,
-    validations_dir,
-)
-from .files import install_assets, staging_dir, swap_dir, write_atomic
+from . import queries
+from .docs import DbtDocs, dbt_docs_files, dbt_docs_or_previous, gx_docs_files
+from .files import SiteFiles, assets, write_site
+from .pages import render_pages
 
-__all__ = [
-    "build_dbt_docs",
-    "build_site",
-    "persist_validation_results",
-    "published_status",
-    "validations_dir",
-]
+__all__ = ["DbtDocs", "SiteInputs", "build_site", "gather", "published_status", "render"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +39,49 @@ log = logging.getLogger(__name__)
 def published_status(run_id: str) -> str:
     """The site's status line after a run that published (the site asset and the CLI)."""
     return f"Run {run_id} succeeded and published the serving database."
+
+
+@dataclass
+class SiteInputs:
+    """Everything the site shows, read once."""
+
+    quality: queries.QualityData
+    marts: queries.MartData
+    validations: list[SuiteOutcome | Path]
+    dbt_docs: DbtDocs
+
+
+def gather(
+    pipeline_db: Path,
+    serving_db: Path,
+    site_dir: Path,
+    *,
+    validations: Sequence[SuiteOutcome | Path] | None = None,
+    gx_runs: int = 1,
+    dbt_docs: DbtDocs | None = None,
+    top_parts: int = 25,
+) -> SiteInputs:
+    """Read what the site shows: contract history, marts, GX results, the dbt docs page."""
+    pipeline_db, serving_db = Path(pipeline_db), Path(serving_db)
+    if validations is None:
+        validations = latest_validation_files(validations_dir(pipeline_db), gx_runs)
+    return SiteInputs(
+        quality=queries.read_quality(pipeline_db, serving_db),
+        marts=queries.read_marts(serving_db, top_parts),
+        validations=list(validations),
+        dbt_docs=dbt_docs_or_previous(dbt_docs, Path(site_dir)),
+    )
+
+
+def render(inputs: SiteInputs, status_line: str, scratch: Path,
+           top_rows: int = queries.TOP_ROWS) -> SiteFiles:
+    """Every file of the site (relative path -> content); GX renders its pages in `scratch`."""
+    files, plotly_version = assets()
+    gx_link, gx_files = gx_docs_files(inputs.validations, scratch)
+    dbt_link, dbt_files = dbt_docs_files(inputs.dbt_docs)
+    pages = render_pages(inputs.quality, inputs.marts, status_line, [gx_link, dbt_link],
+                         plotly_version, top_rows)
+    return files | gx_files | dbt_files | pages
 
 
 def build_site(
@@ -57,7 +92,7 @@ def build_site(
     *,
     validations: Sequence[SuiteOutcome | Path] | None = None,
     gx_runs: int = 1,
-    dbt_docs: bool = True,
+    dbt_docs: DbtDocs | None = None,
     top_parts: int = 25,
     top_rows: int = queries.TOP_ROWS,
 ) -> Path:
@@ -65,68 +100,21 @@ def build_site(
 
     `validations`: GX results for Data Docs; by default the saved results of the last
     `gx_runs` runs under <warehouse>/validations (about 35 ms per suite run to render).
-    `dbt_docs`: also regenerate dbt docs (needs the pipeline database; about 4 s, run in
-    parallel with the rest). `top_parts`: how many of the worklist's top parts get an
-    evidence page. Phase timings are logged at INFO.
+    `dbt_docs`: the page ``dbt docs generate --static`` wrote (the site asset makes it); None
+    or a failed one keeps the site's current dbt docs. `top_parts`: how many of the
+    worklist's top parts get an evidence page. Phase timings are logged at INFO.
     """
-    t0 = last = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        timings[name], last = round(now - last, 2), now
-
-    pipeline_db, serving_db, site_dir = Path(pipeline_db), Path(serving_db), Path(site_dir)
-    site_dir.mkdir(parents=True, exist_ok=True)
-    plotly_version = install_assets(site_dir)
-    # Read the pipeline database before dbt starts: dbt-duckdb opens it read-write (locked).
-    quality = queries.read_quality(pipeline_db, serving_db)
-    dbt_job = start_dbt_docs(pipeline_db) if dbt_docs else None
-    lap("contracts")
-    try:
-        marts = queries.read_marts(serving_db, top_parts)
-        lap("marts")
-        if validations is None:
-            validations = latest_validation_files(validations_dir(pipeline_db), gx_runs)
-        try:
-            gx = build_gx_docs(site_dir, list(validations))
-        except Exception as exc:  # Data Docs are a view: never fail the site for them
-            log.warning("Great Expectations Data Docs not built: %s", exc)
-            gx = Built(None, f"not built: {str(exc).splitlines()[0][:200]}")
-        lap("gx_docs")
-        _write_parts(site_dir, marts, plotly_version)
-        for name in pages.DETAIL_PAGES:
-            write_atomic(site_dir / name, pages.render_detail(name, marts, plotly_version))
-        lap("pages")
-    except BaseException:
-        if dbt_job is not None and dbt_job.process is not None:
-            dbt_job.process.kill()  # our own child; do not leave it holding the database
-            dbt_job.process.wait()
-        raise
-    dbt = (finish_dbt_docs(dbt_job, site_dir) if dbt_job is not None
-           else Built("dbt/index.html" if (site_dir / "dbt/index.html").exists() else None,
-                      "not regenerated by this build"))
-    lap("dbt_docs_wait")
-    docs = [pages.DocLink("Great Expectations Data Docs", gx.href, gx.note),
-            pages.DocLink("dbt docs", dbt.href, dbt.note)]
-    # The index goes last, so every page it links to is already in place.
-    index = site_dir / "index.html"
-    write_atomic(index, pages.render_index(quality, marts, status_line, docs, plotly_version,
-                                           top_rows))
-    lap("index")
-    log.info("governance site written to %s in %.1f s %s", site_dir, time.perf_counter() - t0,
-             timings)
-    return index
-
-
-def _write_parts(site_dir: Path, marts: queries.MartData, plotly_version: str) -> None:
-    """Evidence pages, built in a fresh folder and swapped in (stale parts disappear)."""
-    stage = staging_dir(site_dir, "parts")
-    try:
-        for pid, evidence in marts.parts.items():
-            (stage / f"{pid}.html").write_text(pages.render_part(evidence, plotly_version),
-                                               encoding="utf-8")
-        swap_dir(stage, site_dir / "parts")
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    site_dir = Path(site_dir)
+    t0 = time.perf_counter()
+    inputs = gather(pipeline_db, serving_db, site_dir, validations=validations,
+                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="plansignal-site-") as scratch:
+        files = render(inputs, status_line, Path(scratch), top_rows)
+        t2 = time.perf_counter()
+        write_site(site_dir, files)
+    t3 = time.perf_counter()
+    log.info("governance site written to %s in %.1f s (gather %.2f s, render %.2f s, "
+             "write %.2f s, %d files)", site_dir, t3 - t0, t1 - t0, t2 - t1, t3 - t2,
+             len(files))
+    return site_dir / "index.html"

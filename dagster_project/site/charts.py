@@ -3,6 +3,10 @@
 Inputs are the small aggregated row lists from `queries`; nothing here touches a database.
 Figures are plain plotly JSON dicts rendered with validation off: building graph_objects for
 some 60 figures a build cost seconds (template deep copies, property validation).
+
+Each figure is returned as `Markup`, the one kind of HTML the page templates take as it is:
+plotly writes the figure as JSON inside a <script> with ``<``, ``>`` and ``/`` escaped
+(``\\u003c`` ...), so no value from the data can end the script or start an element.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from functools import cache
 from typing import Any
 
 import plotly.io as pio
+from markupsafe import Markup
 
 from .queries import PartEvidence, Row
 
@@ -46,16 +51,16 @@ def _axis(title: str, **kwargs: Any) -> dict[str, Any]:
     return {"title": {"text": title}, **kwargs}
 
 
-def _html(fig: Figure, div_id: str) -> str:
-    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config=CONFIG, validate=False)
+def _html(fig: Figure, div_id: str) -> Markup:
+    return Markup(pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
+                              config=CONFIG, validate=False))
 
 
 def _run_label(row: Row) -> str:
     return f"{row['run_at']:%Y-%m-%d %H:%M:%S}"
 
 
-def contract_trend(trend: Sequence[Row]) -> str:
+def contract_trend(trend: Sequence[Row]) -> Markup:
     """Pass rate (share of expectations met) per table over the last runs."""
     # Runs as categories in time order: evenly spaced, and one run alone still reads well.
     order = sorted({(r["run_at"], _run_label(r)) for r in trend})
@@ -79,7 +84,7 @@ def contract_trend(trend: Sequence[Row]) -> str:
     return _html(fig, "chart-contract-trend")
 
 
-def findings_by_type(rows: Sequence[Row]) -> str:
+def findings_by_type(rows: Sequence[Row]) -> Markup:
     types = sorted({r["finding_type"] for r in rows},
                    key=lambda t: sum(r["findings"] for r in rows if r["finding_type"] == t))
     fig = _figure("Findings by type and severity", height=max(260, 40 + 30 * len(types)),
@@ -94,7 +99,7 @@ def findings_by_type(rows: Sequence[Row]) -> str:
     return _html(fig, "chart-findings")
 
 
-def drift_histogram(rows: Sequence[Row]) -> str:
+def drift_histogram(rows: Sequence[Row]) -> Markup:
     fig = _figure("Lead-time drift per part and supplier (5-day bins, clipped at ±100)",
                   barmode="group", bargap=0.05,
                   xaxis=_axis("median actual minus planned (days)"),
@@ -107,7 +112,7 @@ def drift_histogram(rows: Sequence[Row]) -> str:
     return _html(fig, "chart-drift")
 
 
-def safety_histogram(rows: Sequence[Row]) -> str:
+def safety_histogram(rows: Sequence[Row]) -> Markup:
     fig = _figure("Current vs recommended safety stock (10 % bins, clipped at +300 %)",
                   barmode="stack", xaxis=_axis("deviation from recommended (%)"),
                   yaxis=_axis("part/plant pairs"))
@@ -120,7 +125,7 @@ def safety_histogram(rows: Sequence[Row]) -> str:
     return _html(fig, "chart-safety")
 
 
-def availability_by_plant(rows: Sequence[Row]) -> str:
+def availability_by_plant(rows: Sequence[Row]) -> Markup:
     fig = _figure("False AVAILABLE flags by plant", height=280, yaxis=_axis("checks"))
     fig["data"].append({
         "type": "bar", "name": "false AVAILABLE", "marker": {"color": SEVERITY_COLORS["high"]},
@@ -144,7 +149,7 @@ def _line(name: str, x: list[Any], y: list[Any], color: str, dash: str) -> dict[
             "hovertemplate": f"{name}<extra></extra>"}
 
 
-def part_scatter(evidence: PartEvidence) -> str:
+def part_scatter(evidence: PartEvidence) -> Markup:
     """Completion date vs actual lead time per PO line, with planned lead times as lines."""
     fig = _figure("Actual lead time per PO line against planned", height=420,
                   xaxis=_axis("completion date"),
@@ -192,7 +197,7 @@ def part_scatter(evidence: PartEvidence) -> str:
     return _html(fig, "chart-part-scatter")
 
 
-def part_histogram(evidence: PartEvidence) -> str:
+def part_histogram(evidence: PartEvidence) -> Markup:
     """Distribution of actual lead times in the statistics window, stacked by supplier."""
     fig = _figure("Distribution of actual lead times (statistics window)", height=420,
                   barmode="stack", bargap=0.1, xaxis=_axis("lead time (days)"),

@@ -14,14 +14,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.contracts.suites import SuiteOutcome, outcomes_to_rows
-from dagster_project.runtime.settings import EXPECTATIONS_DIR, Settings
-from dagster_project.site.docs import (
-    build_gx_docs,
+from dagster_project.contracts.saved_results import (
     latest_validation_files,
     persist_validation_results,
     validations_dir,
 )
+from dagster_project.contracts.suites import SuiteOutcome, outcomes_to_rows, write_data_docs
+from dagster_project.runtime.settings import EXPECTATIONS_DIR, Settings
 from dagster_project.warehouse.dq_history import insert_dq_history
 
 CONTRACT_CHECK = "contract"  # the name of every Great Expectations check
@@ -108,13 +107,12 @@ def _failure_lines(outcome: SuiteOutcome, severity: str) -> list[str]:
 
 
 def build_data_docs(settings: Settings, runs: int = DATA_DOCS_RUNS) -> Path | None:
-    """GX Data Docs of the last `runs` runs' saved results into <site_dir>/gx/ (offline copy).
+    """GX Data Docs of the last `runs` runs' saved results into <site_dir>/gx/, as GX writes
+    them (with its CDN links; the governance site publishes its own offline copy).
 
-    Returns gx/index.html, or None when no run has saved a validation result yet. The site
-    builder (`lib.site.build_site`) already does the same from the same folder.
+    Returns gx/index.html, or None when no run has saved a validation result yet.
     """
     files = latest_validation_files(validations_dir(settings.pipeline_db), runs)
     if not files:
         return None
-    built = build_gx_docs(settings.site_dir, files)
-    return settings.site_dir / built.href if built.href else None
+    return write_data_docs(files, settings.site_dir)

@@ -29,7 +29,6 @@ from packaging import version
 from dagster_project.defs.ops.build_gate import open_build_gate
 from dagster_project.resources import Warehouse
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
-from dagster_project.site.docs import keep_build_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_INPUT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
@@ -114,7 +113,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
         try:
             yield from gate.stream(invocation)
-            # The site's dbt docs describe this build, compiled SQL included (site/docs.py).
+            # The site's dbt docs describe this build, compiled SQL included (defs/site).
             keep_build_manifest(invocation.target_path / "manifest.json", warehouse.pipeline_path)
         finally:
             # If event handling fails mid-stream, dbt must not live on holding the database lock.
@@ -124,6 +123,24 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             prune_run_targets(invocation.target_path.parent, context.op.name)
 
     return plansignal_dbt_models
+
+
+# The governance site's dbt docs (defs/site/assets.py) describe the last build, compiled SQL
+# included: `dbt docs generate --no-compile` reads this build's manifest, kept in a target
+# folder of its own next to the pipeline database (not dbt/target, which the builds use).
+BUILD_MANIFEST = "build_manifest.json"
+
+
+def dbt_docs_target(pipeline_db: Path) -> Path:
+    """dbt's target folder for the site's docs, next to the pipeline database."""
+    return Path(pipeline_db).parent / "dbt_docs"
+
+
+def keep_build_manifest(manifest: Path, pipeline_db: Path) -> None:
+    """Keep the manifest of the build that wrote `pipeline_db` for the site's dbt docs."""
+    target = dbt_docs_target(pipeline_db)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(manifest, target / BUILD_MANIFEST)
 
 
 # dagster-dbt gives every invocation its own target folder (about 14 MB: manifest, compiled
