@@ -1,0 +1,50 @@
+{#
+    possible_duplicate_part (low; part_crosswalk): a part_match_review pair, about part a with
+    part b as the related part. The proposal is a steward's review, then crosswalk rows.
+#}
+
+{% set kind = {
+    'finding_type': 'possible_duplicate_part',
+    'change_target': 'part_crosswalk',
+    'source_model': 'part_match_review',
+} %}
+
+with
+
+part_match_review as (
+
+    select * from {{ ref('part_match_review') }}
+
+),
+
+candidate_pairs as (
+
+    select
+        part_id_a as canonical_part_id,
+        part_id_b as related_canonical_part_id,
+        'part_match_review' as check_name,
+        'low' as severity,
+        {{ finding_evidence([
+            ['part_number_a', 'string'],
+            ['part_number_b', 'string'],
+            ['score', 'number'],
+            ['number_similarity', 'number'],
+            ['description_similarity', 'number'],
+            ['same_manufacturer_part_number', 'boolean'],
+            ['revision_conflict', 'boolean'],
+            ['blocking_keys', 'string'],
+        ]) }} as evidence,
+        'Review whether ' || part_number_b || ' is the same part as ' || part_number_a
+        || '; if so, add part_crosswalk rows mapping the source part numbers of '
+        || part_number_b || ' to ' || part_number_a || '.' as proposed_change
+    from part_match_review
+
+),
+
+final as (
+
+    {{ finding_rows('candidate_pairs', kind, keys=['related_canonical_part_id']) }}
+
+)
+
+select * from final
