@@ -10,14 +10,20 @@ SEED ?= 42
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-spark install map demo-data demo-clean retract ui site bench lint clean
+.PHONY: run test test-e2e test-spark install map demo-data demo-clean retract ui site bench lint clean
 
 run: $(STAMP)
 	$(PY) -m tooling.demo_data --if-empty --scale $(SCALE) --seed $(SEED)
 	$(PY) -m dagster_project.cli run
 
+# Everything but the tests marked slow or e2e (pyproject.toml addopts).
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The whole-job tests (marker e2e): crash recovery, reruns, the publish invariant, real data.
+# CI runs them after `make test` (.ci/run). No e2e test collected (pytest exit 5) fails too.
+test-e2e: $(STAMP)
+	$(PY) -m pytest -m e2e
 
 # The dbt project on a local Apache Spark, every mart compared with the DuckDB build (README
 # "Scaling out"). Installs the optional extra `spark` (dbt-spark, pyspark) on first use;

@@ -1,7 +1,7 @@
 """The planner's cookbook and the change sets against a freshly published serving database.
 
-One small generated extract runs through the real pipeline once for this module (the pattern
-of tests/test_pipeline.py). Then:
+One small generated extract runs through the real pipeline once per session (tests/conftest.py
+demo_pipeline: the run tests/test_pipeline.py and tests/test_site.py read too). Then:
 
 - every ```sql block of dbt/cookbook.md runs against the serving database (so the cookbook
   cannot rot when a mart changes);
@@ -36,7 +36,7 @@ CHANGE_SETS = {
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunReport]:
-    with demo_pipeline(tmp_path_factory, "cookbook", 0.05, 11) as (settings, report):
+    with demo_pipeline(tmp_path_factory, "cookbook", 0.03, 11) as (settings, report):
         assert report.exit_code == 0, report.step_failures + report.blocking_failures
         yield settings, report
 
@@ -99,8 +99,9 @@ def test_planning_marts_find_what_the_generator_injected(published, capsys):
     detections = quality.detections
     for exact in ("stale", "false_availability", "order_policy_lot", "order_policy_po"):
         assert detections[exact].precision == 1.0 and detections[exact].recall == 1.0, exact
-    # Estimates from a small extract (scale 0.05: a few lines per supplier) are noisy; these
-    # are regression guards. At scale 1 the same measure gives drift precision 0.77 / recall
+    # Estimates from a small extract (scale 0.03, seed 11: a few lines per supplier; drift
+    # precision 0.60 / recall 0.75, safety stock 0.70 / 1.00) are noisy; these are regression
+    # guards. At scale 1 the same measure gives drift precision 0.77 / recall
     # 0.86 and safety stock 0.89 / 1.00 (dbt/README.md).
     assert detections["safety_stock"].recall >= 0.95
     assert detections["safety_stock"].precision >= 0.65

@@ -75,6 +75,7 @@ def sap_alone(tmp_path_factory) -> dict[str, list[tuple]]:
         monkeypatch.undo()
 
 
+@pytest.mark.e2e  # five whole-job runs (make test-e2e)
 def test_own_extracts_beside_the_demo_retire_it(sap_alone, monkeypatch, tmp_path, capsys):
     settings = point_settings_at(monkeypatch, tmp_path)
     land_demo(settings)
@@ -129,6 +130,7 @@ def test_own_extracts_beside_the_demo_retire_it(sap_alone, monkeypatch, tmp_path
     assert len(err) == 1 and "nothing retracted" in err[0]
 
 
+@pytest.mark.e2e  # two whole-job runs (make test-e2e)
 def test_demo_files_deleted_by_hand_leave_raw(sap_alone, monkeypatch, tmp_path):
     settings = point_settings_at(monkeypatch, tmp_path)
     land_demo(settings)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from dagster_project.cli import run_pipeline, window_coverage_line
 from tests.conftest import point_settings_at
@@ -23,6 +24,7 @@ def write(landing: Path, table: str, text: str) -> None:
     (landing / table / f"{table}__2024-06-30.csv").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.e2e  # the whole job (make test-e2e)
 def test_a_future_receipt_is_quarantined_and_never_ends_the_window(monkeypatch, tmp_path):
     settings = point_settings_at(monkeypatch, tmp_path)
     landing = settings.landing_dir

@@ -12,6 +12,9 @@ small generated extract:
   analyst's read-only connection open the whole time, must publish what an uninterrupted run
   on the same extracts publishes.
 - slow: SIGKILL after N seconds for several N (``pytest -m slow``).
+
+The pipeline-run tests are marked e2e: ``make test-e2e`` runs them (and CI), ``make test``
+the unit tests.
 """
 
 from __future__ import annotations
@@ -414,6 +417,7 @@ def test_instance_queues_one_run_at_a_time(tmp_settings: Settings) -> None:
 
 
 # --------------------------------------------------------------------------- pipeline runs
+# Whole jobs, several of them SIGKILLed CLI processes: marked e2e (make test-e2e, run by CI).
 
 
 @pytest.fixture(scope="module")
@@ -421,6 +425,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     yield from fresh_run(tmp_path_factory.mktemp("ops_base"))
 
 
+@pytest.mark.e2e
 def test_nothing_new_run_skips_dbt_contracts_and_publish(base: Scenario) -> None:
     settings = base.settings
     before = os.stat(settings.serving_db)
@@ -439,6 +444,7 @@ def test_nothing_new_run_skips_dbt_contracts_and_publish(base: Scenario) -> None
           f"(in process, scale {SCALE})")
 
 
+@pytest.mark.e2e
 def test_second_run_is_refused_or_waits_while_one_holds_the_lock(
     base: Scenario, capsys: pytest.CaptureFixture
 ) -> None:
@@ -578,6 +584,7 @@ def crashed(base: Scenario, reference: Scenario) -> Scenario:
     return base
 
 
+@pytest.mark.e2e
 def test_crash_inside_a_merge_merges_nothing(crashed: Scenario) -> None:
     notes = crashed.notes["ingest"]
     assert notes["counts"] == crashed.counts  # serving untouched
@@ -585,21 +592,25 @@ def test_crash_inside_a_merge_merges_nothing(crashed: Scenario) -> None:
     assert all(in_raw == logged for in_raw, logged in raw.values()), raw
 
 
+@pytest.mark.e2e
 def test_watchdog_fails_the_dead_run(crashed: Scenario) -> None:
     assert "marked run" in crashed.notes["watchdog"], crashed.notes["watchdog"]
     assert crashed.notes["ingest_run_status"] == dg.DagsterRunStatus.FAILURE
 
 
+@pytest.mark.e2e
 def test_crash_during_dbt_leaves_serving_alone(crashed: Scenario) -> None:
     assert crashed.notes["dbt"]["counts"] == crashed.counts
 
 
+@pytest.mark.e2e
 def test_next_run_stops_the_orphaned_dbt_and_fails_its_run(crashed: Scenario) -> None:
     swap = crashed.notes["swap"]
     assert swap["orphans_alive"] == []
     assert swap["dbt_run_status"] == dg.DagsterRunStatus.FAILURE
 
 
+@pytest.mark.e2e
 def test_crash_before_the_swap_keeps_the_old_serving_file(crashed: Scenario) -> None:
     swap = crashed.notes["swap"]
     assert swap["counts"] == crashed.counts
@@ -608,6 +619,7 @@ def test_crash_before_the_swap_keeps_the_old_serving_file(crashed: Scenario) -> 
     assert all(in_raw == logged for in_raw, logged in swap["raw"].values()), swap["raw"]
 
 
+@pytest.mark.e2e
 def test_next_run_recovers_and_publishes_what_an_uninterrupted_run_does(
     crashed: Scenario, reference: Scenario
 ) -> None:
@@ -620,6 +632,7 @@ def test_next_run_recovers_and_publishes_what_an_uninterrupted_run_does(
     assert final["raw"] == raw_vs_load_log(reference.settings.pipeline_db)
 
 
+@pytest.mark.e2e
 def test_analyst_connection_neither_blocks_nor_sees_a_half_state(crashed: Scenario) -> None:
     final = crashed.notes["final"]
     before = final["analyst"][0]

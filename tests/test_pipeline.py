@@ -1,7 +1,9 @@
 """The real pipeline end to end: generated extract -> Dagster (raw, GX, dbt) -> serving database.
 
-One small generated extract runs through the full job once per session (module fixture); the
-tests then read what an analyst would read.
+One small generated extract runs through the full job once per session (tests/conftest.py
+demo_pipeline, shared with the cookbook and site modules); the tests then read what an analyst
+would read. The tests that run the pipeline again (nothing new, a bad extract, a failing mart
+contract) each get a private copy of that home and are marked e2e (``make test-e2e``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dagster_project import definitions
 from dagster_project.cli import RunReport, print_summary, run_pipeline, write_site
 from dagster_project.defs.contracts.checks import build_mart_checks
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
-from tests.conftest import demo_pipeline
+from tests.conftest import demo_pipeline, private_copy
 from tooling.part_numbers import canonical_part_id, normalize_part_number
 from tooling.reconciliation_quality import measure
 
@@ -37,9 +39,16 @@ CORE_MARTS = {
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunReport]:
-    with demo_pipeline(tmp_path_factory, "plansignal", 0.03, 7) as (settings, report):
+    with demo_pipeline(tmp_path_factory, "plansignal", 0.03, 11) as (settings, report):
         write_site(settings, report)
         yield settings, report
+
+
+@pytest.fixture
+def own_run(pipeline_run, monkeypatch, tmp_path_factory) -> tuple[Settings, RunReport]:
+    """The shared run's home copied for one test that runs the pipeline on it again."""
+    settings, report = pipeline_run
+    return private_copy(monkeypatch, settings, tmp_path_factory.mktemp("plansignal_own")), report
 
 
 def serving(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -87,8 +96,9 @@ def test_site_is_written(pipeline_run):
     assert "raw.erp_goods_receipts" in text and "mart_master_data_exceptions" in text
 
 
-def test_rerun_with_nothing_new_loads_nothing_and_republishes(pipeline_run):
-    settings, _ = pipeline_run
+@pytest.mark.e2e
+def test_rerun_with_nothing_new_loads_nothing_and_republishes(own_run):
+    settings, _ = own_run
     with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
         before = con.execute("select count(*) from raw._load_log").fetchone()[0]
     report = run_pipeline(settings)
@@ -98,8 +108,9 @@ def test_rerun_with_nothing_new_loads_nothing_and_republishes(pipeline_run):
     assert after == before
 
 
-def test_bad_extract_blocks_and_leaves_serving_untouched(pipeline_run, tmp_path):
-    settings, _ = pipeline_run
+@pytest.mark.e2e
+def test_bad_extract_blocks_and_leaves_serving_untouched(own_run, tmp_path):
+    settings, _ = own_run
     before = settings.serving_db.stat().st_ino, settings.serving_db.read_bytes()
     folder = settings.landing_dir / "erp_goods_receipts"
     bad: Path = folder / "erp_goods_receipts__bad.csv"
@@ -177,13 +188,14 @@ def refused_in_history(settings: Settings, run_id: str) -> list[tuple]:
             [run_id]).fetchall()
 
 
-def test_failed_mart_contract_blocks_publishing(pipeline_run, tmp_path, monkeypatch, capsys):
+@pytest.mark.e2e
+def test_failed_mart_contract_blocks_publishing(own_run, tmp_path, monkeypatch, capsys):
     """A mart breaking an ERROR expectation: exit 1, nothing published, the serving file
     untouched, the failure recorded, and the summary's last lines name table, rule and count.
 
     The suites directory is fixed, so the checks are rebuilt from a copy of expectations/ with
     one deliberately impossible rule (match_method is always 'exact')."""
-    settings, _ = pipeline_run
+    settings, _ = own_run
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite_file = suites / "marts__part_aliases.json"

@@ -43,6 +43,8 @@ from hypothesis import strategies as st
 from dagster_project.ingest.landing_contract import LANDING_TABLES
 from tests.conftest import point_settings_at
 
+pytestmark = pytest.mark.e2e  # six whole-job runs (make test-e2e)
+
 EXAMPLES = int(os.environ.get("PLANSIGNAL_INVARIANT_EXAMPLES", "3"))
 TODAY = date.today()
 EPOCH = date(1990, 1, 1)  # the raw contracts' floor for every date

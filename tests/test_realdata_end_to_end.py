@@ -40,7 +40,7 @@ from tests.test_realdata_usaid import (
 )
 from tooling.part_numbers import canonical_part_id, normalize_part_number
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.e2e]  # whole jobs on real data (make test-e2e)
 
 WWI_DIR = REALDATA_DIR / "wide_world_importers"
 AW_DIR = REALDATA_DIR / "adventureworks"

@@ -18,6 +18,7 @@ from tooling.part_numbers import normalize_part_number
 pytestmark = pytest.mark.realdata
 
 
+@pytest.mark.e2e  # the whole job on the real file (tests/conftest.py usaid_pipeline_run)
 def test_real_descriptions_are_never_merged(usaid_pipeline_run):
     settings, report = usaid_pipeline_run
     assert report.published, report.step_failures + report.blocking_failures

@@ -36,6 +36,7 @@ ALL_HISTORY_DAYS = 20_000  # 55 years: the whole file is inside the window
 
 pytestmark = [
     pytest.mark.realdata,
+    pytest.mark.e2e,  # a dbt build of the whole real file (make test-e2e)
     pytest.mark.skipif(not SCMS_FILE.is_file(), reason=f"real data not available: {SCMS_FILE}"),
 ]
 

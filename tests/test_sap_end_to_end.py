@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from dagster_project.cli import run_pipeline
 from dagster_project.mapping.apply import apply_mapping
@@ -11,6 +12,8 @@ from dagster_project.runtime.settings import REPO_ROOT
 from tests.conftest import point_settings_at
 
 SAP_SAMPLE = REPO_ROOT / "data" / "samples" / "sap"
+
+pytestmark = pytest.mark.e2e  # the whole job (make test-e2e)
 
 
 def test_sap_sample_maps_and_runs_end_to_end(monkeypatch, tmp_path):
