@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from dagster_project.runtime.settings import Settings, get_settings
+from dagster_project.runtime.settings import DECISIONS_DIR, Settings, get_settings
 
 if TYPE_CHECKING:
     from dagster_project.cli import RunReport
@@ -36,6 +36,7 @@ SETTINGS_VARS = (
     "PLANSIGNAL_PIPELINE_DB",
     "PLANSIGNAL_SERVING_DB",
     "PLANSIGNAL_SITE_DIR",
+    "PLANSIGNAL_DECISIONS_DIR",
     "DAGSTER_HOME",
 )
 
@@ -45,6 +46,12 @@ def point_settings_at(monkeypatch: pytest.MonkeyPatch, root: Path) -> Settings:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PLANSIGNAL_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    # The home's own steward decisions, starting as the committed ones (so a test's decisions
+    # never touch the repository's dbt/decisions).
+    decisions = root / "decisions"
+    if not decisions.exists():
+        shutil.copytree(DECISIONS_DIR, decisions)
+    monkeypatch.setenv("PLANSIGNAL_DECISIONS_DIR", str(decisions))
     settings = get_settings()
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     return settings
@@ -88,6 +95,7 @@ def private_copy(monkeypatch: pytest.MonkeyPatch, settings: Settings, root: Path
     a run on the original would, and the original stays as it was.
     """
     shutil.copytree(settings.data_dir, root / "data", symlinks=True)
+    shutil.copytree(settings.decisions_dir, root / "decisions")
     if settings.dagster_home.exists():
         shutil.copytree(settings.dagster_home, root / "dagster_home", symlinks=True)
     return point_settings_at(monkeypatch, root)

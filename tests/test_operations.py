@@ -289,10 +289,13 @@ def test_fingerprint_follows_every_build_input(tmp_path: Path) -> None:
     suites = tmp_path / "expectations"
     suites.mkdir()
     (suites / "marts__m.json").write_text("{}")
+    decisions = tmp_path / "decisions"
+    decisions.mkdir()
+    (decisions / "finding_waivers.csv").write_text("finding_id\n")
     con = duckdb.connect()
 
     def fp() -> str:
-        return build_state.fingerprint(con, project, suites, ["build"])
+        return build_state.fingerprint(con, project, suites, ["build"], decisions)
 
     seen = {fp()}
     (project / "target" / "manifest.json").write_text("{}")  # outputs do not count
@@ -302,6 +305,8 @@ def test_fingerprint_follows_every_build_input(tmp_path: Path) -> None:
         lambda: (project / "seeds" / "part_crosswalk.csv").write_text("a\n2\n"),
         lambda: (project / "models" / "m.sql").write_text("select 2"),
         lambda: (suites / "marts__m.json").write_text('{"x": 1}'),
+        # a steward decision (plansignal review) changes the next build
+        lambda: (decisions / "finding_waivers.csv").write_text("finding_id\nabc\n"),
         lambda: (
             con.execute("create schema raw"),
             ensure_load_log(con),
@@ -317,7 +322,9 @@ def test_fingerprint_follows_every_build_input(tmp_path: Path) -> None:
         current = fp()
         assert current not in seen
         seen.add(current)
-    assert build_state.fingerprint(con, project, suites, ["build", "--vars", "{}"]) not in seen
+    assert build_state.fingerprint(
+        con, project, suites, ["build", "--vars", "{}"], decisions
+    ) not in seen
 
 
 def test_unchanged_needs_the_same_serving_file(tmp_path: Path) -> None:

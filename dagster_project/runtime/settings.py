@@ -15,6 +15,8 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_PIPELINE_DB    | $PLANSIGNAL_WAREHOUSE_DIR/pipeline.duckdb |
 | PLANSIGNAL_SERVING_DB     | $PLANSIGNAL_WAREHOUSE_DIR/planning.duckdb |
 | PLANSIGNAL_SITE_DIR       | $PLANSIGNAL_DATA_DIR/site             |
+| PLANSIGNAL_DECISIONS_DIR  | <repo>/dbt/decisions (steward decision |
+|                           | seeds, committed like the mappings)   |
 | DAGSTER_HOME              | <repo>/.dagster_home                  |
 """
 
@@ -29,6 +31,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# The committed steward decisions (dbt seeds written by `plansignal review`).
+DECISIONS_DIR = DBT_PROJECT_DIR / "decisions"
 
 
 def dbt_executable() -> str:
@@ -52,6 +56,7 @@ class Settings:
     pipeline_db: Path
     serving_db: Path
     site_dir: Path
+    decisions_dir: Path
     dagster_home: Path
 
     @property
@@ -63,6 +68,7 @@ class Settings:
         return {
             "PLANSIGNAL_PIPELINE_DB": str(self.pipeline_db),
             "PLANSIGNAL_DATA_DIR": str(self.data_dir),
+            "PLANSIGNAL_DECISIONS_DIR": str(self.decisions_dir),
         }
 
 
@@ -84,5 +90,6 @@ def get_settings() -> Settings:
         pipeline_db=_path("PLANSIGNAL_PIPELINE_DB", warehouse_dir / "pipeline.duckdb"),
         serving_db=_path("PLANSIGNAL_SERVING_DB", warehouse_dir / "planning.duckdb"),
         site_dir=_path("PLANSIGNAL_SITE_DIR", data_dir / "site"),
+        decisions_dir=_path("PLANSIGNAL_DECISIONS_DIR", DECISIONS_DIR),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
     )

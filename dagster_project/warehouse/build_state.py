@@ -1,8 +1,9 @@
 """Nothing changed, nothing to do: the fingerprint of everything a dbt build reads.
 
 A build's inputs are the raw tables (summarised by ``raw._load_log``: every merged extract, its
-content hash, row count and load time), the steward seeds and every other file of the dbt
-project (models, macros, tests, ``dbt_project.yml`` with its vars), the Great Expectations
+content hash, row count and load time), the steward seeds and decisions
+(PLANSIGNAL_DECISIONS_DIR) and every other file of the dbt project (models, macros, tests,
+``dbt_project.yml`` with its vars), the Great Expectations
 suites the marts are checked against, and the dbt command line. Their sha256 is recorded in
 ``ops.build_state`` of the pipeline database when a run built *and published* them; a run whose
 fingerprint equals the last published one, with the serving file still the one it published,
@@ -100,12 +101,14 @@ def fingerprint(
     dbt_project_dir: Path,
     expectations_dir: Path,
     dbt_args: Sequence[str],
+    decisions_dir: Path,
 ) -> str:
     parts = [
         "load_log=" + load_log_digest(con),
         "dbt=" + files_digest(_files(dbt_project_dir, DBT_INPUT_DIRS, DBT_INPUT_FILES),
                               dbt_project_dir),
         "expectations=" + files_digest(_files(expectations_dir, ["."], []), expectations_dir),
+        "decisions=" + files_digest(_files(decisions_dir, ["."], []), decisions_dir),
         "args=" + " ".join(dbt_args),
     ]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()

@@ -22,7 +22,7 @@ from dagster_dbt import DbtCliInvocation
 
 from dagster_project.resources import Warehouse
 from dagster_project.runtime.faults import crash_point
-from dagster_project.runtime.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, get_settings
 from dagster_project.warehouse import build_state
 
 FORCE_TAG = "plansignal/force"
@@ -77,7 +77,9 @@ def open_build_gate(
         return BuildGate(context, warehouse, None, None)
     force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     with warehouse.connect() as con:
-        current = build_state.fingerprint(con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args)
+        current = build_state.fingerprint(
+            con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args, get_settings().decisions_dir
+        )
         last = None if force else build_state.unchanged_since(con, current, warehouse.serving_path)
         if last is not None:
             build_state.record(con, context.run_id, "unchanged", current, ref_run_id=last.run_id)
