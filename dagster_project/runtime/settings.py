@@ -16,7 +16,7 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_SERVING_DB     | $PLANSIGNAL_WAREHOUSE_DIR/planning.duckdb |
 | PLANSIGNAL_SITE_DIR       | $PLANSIGNAL_DATA_DIR/site             |
 | PLANSIGNAL_DECISIONS_DIR  | <repo>/dbt/decisions (steward decision |
-|                           | seeds, committed like the mappings)   |
+|                           | files, committed like the mappings)   |
 | DAGSTER_HOME              | <repo>/.dagster_home                  |
 """
 
