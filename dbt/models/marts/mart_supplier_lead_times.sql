@@ -30,6 +30,15 @@
       lead time, PO line);
     - trend (mart_supplier_lead_time_trends): recent vs earlier median and the change point,
       if the lead time shifted inside the trend window.
+    - confidence of the recommendation (recommended_lead_time_ci_*, is_recommendation_confident):
+      Distribution-free confidence interval of the recommended quantile q from order statistics:
+      with B ~ Binomial(n, q) the number of lines at or below the true quantile,
+      P(x(l) <= true quantile <= x(u)) = P(l <= B <= u - 1). The lower rank l is the largest k
+      with P(B <= k - 1) <= alpha / 2, the upper rank u the smallest k with
+      P(B <= k - 1) >= 1 - alpha / 2 (alpha = 1 - recommended_lead_time_ci_level). The binomial
+      CDF is summed exactly along the sorted lines (log binomial coefficients accumulated rank by
+      rank, so no gamma function is needed and the SQL stays adapter-neutral). When no rank
+      qualifies the bound does not exist (too few lines for this level): null.
 #}
 
 with
@@ -106,6 +115,65 @@ window_lines as (
 
 ),
 
+ranked_window_lines as (
+
+    select
+        *,
+        row_number() over (
+            partition by canonical_part_id, supplier_id
+            order by lead_time_days, po_number, po_line
+        ) as line_rank,
+        count(*) over (partition by canonical_part_id, supplier_id) as n_window_lines
+    from window_lines
+
+),
+
+binomial_terms as (
+
+    select
+        *,
+        -- ln C(n, line_rank - 1): the sum of ln((n - m + 1) / m) over m < line_rank
+        coalesce(
+            sum(ln(cast(n_window_lines - line_rank + 1 as double) / line_rank)) over (
+                partition by canonical_part_id, supplier_id
+                order by line_rank
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as log_binomial_coefficient
+    from ranked_window_lines
+
+),
+
+binomial_probabilities as (
+
+    select
+        *,
+        -- P(B = line_rank - 1)
+        exp(
+            log_binomial_coefficient
+            + (line_rank - 1) * ln({{ var('recommended_lead_time_quantile') }})
+            + (n_window_lines - line_rank + 1)
+            * ln(1 - {{ var('recommended_lead_time_quantile') }})
+        ) as probability_of_rank_before
+    from binomial_terms
+
+),
+
+ranked_lines_with_cdf as (
+
+    select
+        *,
+        -- P(B <= line_rank - 1)
+        sum(probability_of_rank_before) over (
+            partition by canonical_part_id, supplier_id
+            order by line_rank
+            rows between unbounded preceding and current row
+        ) as cdf_before_rank
+    from binomial_probabilities
+
+),
+
 line_statistics as (
 
     select
@@ -133,8 +201,22 @@ line_statistics as (
             as quantile_lead_time_working_days,
         stddev_samp(lead_time_working_days) as stddev_lead_time_working_days,
         min(lead_time_working_days) as min_lead_time_working_days,
-        max(lead_time_working_days) as max_lead_time_working_days
-    from window_lines
+        max(lead_time_working_days) as max_lead_time_working_days,
+        -- lines sorted by lead time: x(l) is the longest lead time of the ranks up to l, x(u)
+        -- the shortest of the ranks from u on
+        max(
+            case
+                when cdf_before_rank <= (1 - {{ var('recommended_lead_time_ci_level') }}) / 2
+                    then lead_time_days
+            end
+        ) as recommended_lead_time_ci_low_days,
+        min(
+            case
+                when cdf_before_rank >= 1 - (1 - {{ var('recommended_lead_time_ci_level') }}) / 2
+                    then lead_time_days
+            end
+        ) as recommended_lead_time_ci_high_days
+    from ranked_lines_with_cdf
     group by
         canonical_part_id,
         supplier_id
@@ -217,6 +299,8 @@ joined as (
         line_statistics.stddev_lead_time_working_days,
         line_statistics.min_lead_time_working_days,
         line_statistics.max_lead_time_working_days,
+        line_statistics.recommended_lead_time_ci_low_days,
+        line_statistics.recommended_lead_time_ci_high_days,
         recent_lines.recent_lead_times,
         lead_time_trends.lead_time_trend,
         lead_time_trends.n_recent_lines,
@@ -268,6 +352,28 @@ joined as (
         on
             part_suppliers.canonical_part_id = lead_time_trends.canonical_part_id
             and part_suppliers.supplier_id = lead_time_trends.supplier_id
+
+),
+
+confidence as (
+
+    select
+        *,
+        case
+            when low_confidence then null
+            when
+                recommended_lead_time_ci_low_days is null
+                or recommended_lead_time_ci_high_days is null
+                then 'interval_unbounded'
+            when
+                recommended_lead_time_ci_high_days - recommended_lead_time_ci_low_days
+                > {{ var('recommended_lead_time_ci_max_width_days') }}
+                and recommended_lead_time_ci_high_days - recommended_lead_time_ci_low_days
+                > {{ var('recommended_lead_time_ci_max_width_ratio') }}
+                * ceil({{ round_double('quantile_lead_time_days', 6) }})
+                then 'interval_too_wide'
+        end as wide_interval_reason
+    from joined
 
 ),
 
@@ -378,8 +484,18 @@ final as (
         change_point_date,
         shift_direction,
         median_before_change_days,
-        median_after_change_days
-    from joined
+        median_after_change_days,
+        recommended_lead_time_ci_low_days,
+        recommended_lead_time_ci_high_days,
+        cast({{ var('recommended_lead_time_ci_level') }} as double)
+            as recommended_lead_time_ci_level,
+        not low_confidence and wide_interval_reason is null as is_recommendation_confident,
+        coalesce(
+            case when n_lines = 0 then 'no_completed_lines' end,
+            case when low_confidence then 'too_few_lines' end,
+            wide_interval_reason
+        ) as recommendation_confidence_reason
+    from confidence
 
 )
 

@@ -3,8 +3,9 @@
     time drifts from its ERP planned lead time (mart_supplier_lead_times.is_drifting_vs_erp),
     one finding per drifting supplier. high when |drift| exceeds twice both tolerances
     (lead_time_drift_tolerance_days and lead_time_drift_tolerance_ratio x planned), else
-    medium. The proposal is the recommended lead time; when the lead time shifted, it names
-    since when.
+    medium. The proposal is the recommended lead time when it is confident (a bounded interval
+    no wider than recommended_lead_time_ci_max_width_days), else a review with the interval;
+    when the lead time shifted, it names since when.
 #}
 
 {% set kind = {
@@ -43,6 +44,9 @@ drifting_suppliers as (
             ['drift_days', 'number', 'drift_vs_erp_days'],
             ['recommended_lead_time_days', 'number'],
             ['recommended_lead_time_quantile', 'number'],
+            ['recommended_lead_time_ci_low_days', 'number'],
+            ['recommended_lead_time_ci_high_days', 'number'],
+            ['is_recommendation_confident', 'boolean'],
             ['window_start', 'string', 'lead_time_window_start_date'],
             ['window_end', 'string', 'lead_time_window_end_date'],
             ['lead_time_summary', 'string'],
@@ -52,17 +56,31 @@ drifting_suppliers as (
             ['median_before_change_days', 'number'],
             ['median_after_change_days', 'number'],
         ]) }} as evidence,
-        'Set the ERP planned lead time of ' || canonical_part_number || ' from supplier '
-        || supplier_id || ' from '
-        || cast(erp_planned_lead_time_days as {{ dbt.type_string() }}) || ' to '
-        || cast(recommended_lead_time_days as {{ dbt.type_string() }})
-        || ' days (p'
-        || cast(
-            cast({{ round_double('recommended_lead_time_quantile * 100', 0) }} as integer)
-            as {{ dbt.type_string() }}
-        )
-        || ' of ' || cast(n_lines as {{ dbt.type_string() }})
-        || ' completed lines).'
+        case
+            when is_recommendation_confident
+                then
+                    'Set the ERP planned lead time of ' || canonical_part_number
+                    || ' from supplier ' || supplier_id || ' from '
+                    || cast(erp_planned_lead_time_days as {{ dbt.type_string() }}) || ' to '
+                    || cast(recommended_lead_time_days as {{ dbt.type_string() }})
+                    || ' days (p'
+                    || cast(
+                        cast(
+                            {{ round_double('recommended_lead_time_quantile * 100', 0) }}
+                            as integer
+                        ) as {{ dbt.type_string() }}
+                    )
+                    || ' of ' || cast(n_lines as {{ dbt.type_string() }})
+                    || ' completed lines).'
+            else
+                'Review the ERP planned lead time of ' || canonical_part_number
+                || ' from supplier ' || supplier_id || ' ('
+                || cast(erp_planned_lead_time_days as {{ dbt.type_string() }})
+                || ' days; actual median '
+                || cast({{ round_double('median_lead_time_days', 1) }} as {{ dbt.type_string() }})
+                || ').'
+                || {{ unconfident_recommendation_sentence() }}
+        end
         || {{ lead_time_shift_sentence() }} as proposed_change
     from supplier_lead_times
     where is_drifting_vs_erp

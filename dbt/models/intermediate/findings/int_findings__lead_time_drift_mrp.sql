@@ -3,7 +3,8 @@
     lead time drifts from the MRP planned lead time (mart_supplier_lead_times
     .is_drifting_vs_mrp; the MRP has no supplier, so only the preferred one proposes). high
     when |drift| exceeds twice both tolerances, else medium. The proposal sets the MRP planned
-    lead time of all plants; when the lead time shifted, it names since when.
+    lead time of all plants when the recommendation is confident, else asks for a review with
+    the interval; when the lead time shifted, it names since when.
 #}
 
 {% set kind = {
@@ -43,16 +44,30 @@ drifting_preferred_suppliers as (
             ['mrp_planned_lead_time_days_max', 'number'],
             ['drift_days', 'number', 'drift_vs_mrp_days'],
             ['recommended_lead_time_days', 'number'],
+            ['recommended_lead_time_ci_low_days', 'number'],
+            ['recommended_lead_time_ci_high_days', 'number'],
+            ['is_recommendation_confident', 'boolean'],
             ['window_start', 'string', 'lead_time_window_start_date'],
             ['window_end', 'string', 'lead_time_window_end_date'],
             ['lead_time_summary', 'string'],
             ['has_lead_time_shift', 'boolean'],
             ['change_point_date', 'string'],
         ]) }} as evidence,
-        'Set the MRP planned lead time of ' || canonical_part_number
-        || ' (all plants) to '
-        || cast(recommended_lead_time_days as {{ dbt.type_string() }})
-        || ' days, the actual lead time of preferred supplier ' || supplier_id || '.'
+        case
+            when is_recommendation_confident
+                then
+                    'Set the MRP planned lead time of ' || canonical_part_number
+                    || ' (all plants) to '
+                    || cast(recommended_lead_time_days as {{ dbt.type_string() }})
+                    || ' days, the actual lead time of preferred supplier ' || supplier_id || '.'
+            else
+                'Review the MRP planned lead time of ' || canonical_part_number
+                || ' (all plants) against preferred supplier ' || supplier_id
+                || ' (actual median '
+                || cast({{ round_double('median_lead_time_days', 1) }} as {{ dbt.type_string() }})
+                || ' days).'
+                || {{ unconfident_recommendation_sentence() }}
+        end
         || {{ lead_time_shift_sentence() }} as proposed_change
     from supplier_lead_times
     where is_drifting_vs_mrp and is_preferred_supplier

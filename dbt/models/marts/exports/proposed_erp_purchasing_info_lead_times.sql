@@ -10,6 +10,8 @@
       keys the record to change.
     - proposed_value: recommended_lead_time_days (the recommended_lead_time_quantile of the
       window's completed lines, rounded up); current_value: the ERP planned lead time.
+      Only confident recommendations (mart_supplier_lead_times.is_recommendation_confident:
+      a bounded confidence interval no wider than recommended_lead_time_ci_max_width_days).
     - confidence: high with at least change_set_high_confidence_min_lines lines, no lead-time
       shift and no recent-vs-earlier trend; medium otherwise (a shift means the window mixes
       an old and a new lead time: check the lines after change_point_date).
@@ -58,6 +60,8 @@ drifting as (
             and supplier_lead_times.supplier_id = purchasing_info.supplier_id
     where
         supplier_lead_times.is_drifting_vs_erp
+        -- a recommendation whose confidence interval is unbounded or too wide proposes nothing
+        and supplier_lead_times.is_recommendation_confident
         and supplier_lead_times.recommended_lead_time_days
         <> supplier_lead_times.erp_planned_lead_time_days
 

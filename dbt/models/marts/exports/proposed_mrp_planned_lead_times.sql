@@ -7,6 +7,8 @@
     - proposed_value: the preferred supplier's recommended_lead_time_days; current_value: the
       plant's MRP planned lead time (MRP has no supplier, so every plant of the part gets the
       same proposal; plants already at the recommendation are left out).
+      Only confident recommendations (mart_supplier_lead_times.is_recommendation_confident:
+      a bounded confidence interval no wider than recommended_lead_time_ci_max_width_days).
     - confidence: as for proposed_erp_purchasing_info_lead_times (high with at least
       change_set_high_confidence_min_lines lines and no shift or trend, else medium).
 #}
@@ -49,6 +51,8 @@ drifting as (
     where
         supplier_lead_times.is_drifting_vs_mrp
         and supplier_lead_times.is_preferred_supplier
+        -- a recommendation whose confidence interval is unbounded or too wide proposes nothing
+        and supplier_lead_times.is_recommendation_confident
 
 ),
 

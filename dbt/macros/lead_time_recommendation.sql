@@ -1,0 +1,53 @@
+{#
+    For a row of mart_supplier_lead_times whose recommendation is not confident
+    (is_recommendation_confident false): the sentence that says why no change is proposed,
+    with the interval, e.g. " No change proposed: the p80 estimate of 17 days is not confident
+    (90 % interval 13 to unbounded days from 9 lines)." '' when the recommendation is
+    confident.
+#}
+{% macro unconfident_recommendation_sentence() -%}
+    case
+        when is_recommendation_confident then ''
+        else
+            ' No change proposed: the p'
+            || cast(
+                cast({{ round_double('recommended_lead_time_quantile * 100', 0) }} as integer)
+                as {{ dbt.type_string() }}
+            )
+            || ' estimate of '
+            || coalesce(cast(recommended_lead_time_days as {{ dbt.type_string() }}), '-')
+            || ' days is not confident ('
+            || cast(
+                cast({{ round_double('recommended_lead_time_ci_level * 100', 0) }} as integer)
+                as {{ dbt.type_string() }}
+            )
+            || ' % interval '
+            || coalesce(
+                cast(recommended_lead_time_ci_low_days as {{ dbt.type_string() }}), 'unbounded'
+            )
+            || ' to '
+            || coalesce(
+                cast(recommended_lead_time_ci_high_days as {{ dbt.type_string() }}), 'unbounded'
+            )
+            || ' days from ' || cast(n_lines as {{ dbt.type_string() }}) || ' lines'
+            || case
+                when recommendation_confidence_reason = 'interval_too_wide'
+                    then
+                        ', wider than '
+                        || cast(
+                            {{ var('recommended_lead_time_ci_max_width_days') }}
+                            as {{ dbt.type_string() }}
+                        )
+                        || ' days and '
+                        || cast(
+                            cast(
+                                {{ var('recommended_lead_time_ci_max_width_ratio') }} * 100
+                                as integer
+                            ) as {{ dbt.type_string() }}
+                        )
+                        || ' % of the estimate'
+                else ''
+            end
+            || ').'
+    end
+{%- endmacro %}
