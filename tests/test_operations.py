@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -709,3 +710,17 @@ def _kill_at_many_moments(scenario: Scenario) -> None:
     assert comparable(mart_counts(settings.serving_db)) == complete
     assert not list(settings.serving_db.parent.glob(f"{TMP_MARKER}*"))
     print("\n" + ", ".join(f"{d}s: {o}" for d, o in outcomes))
+
+
+def test_a_waiver_running_out_changes_the_fingerprint(tmp_path: Path) -> None:
+    """The waiver file is unchanged, but its waiver ran out: the next run must rebuild, so the
+    finding shows open again (int_finding_lifecycle)."""
+    (tmp_path / "finding_waivers.csv").write_text(
+        "finding_id,waived_by,waived_on,waived_until,note\n"
+        "f1,me,2026-01-01,2026-03-31,why\n"
+        "f2,me,2026-01-01,2026-12-31,\"a, b\"\n"
+        "f3,me,2026-01-01,not a date,x\n"
+    )
+    assert build_state.waivers_in_force(tmp_path, date(2026, 3, 31)) == ["f1", "f2"]
+    assert build_state.waivers_in_force(tmp_path, date(2026, 4, 1)) == ["f2"]
+    assert build_state.waivers_in_force(tmp_path / "none", date(2026, 4, 1)) == []

@@ -18,11 +18,12 @@ publish is still served).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -96,6 +97,24 @@ def load_log_digest(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 
 
+def waivers_in_force(decisions_dir: Path, today: date) -> list[str]:
+    """The finding ids whose waiver (finding_waivers.csv) holds today; unreadable rows count
+    as none (the dbt build reports them)."""
+    path = decisions_dir / "finding_waivers.csv"
+    if not path.is_file():
+        return []
+    held = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                until = date.fromisoformat((row.get("waived_until") or "").strip())
+            except ValueError:
+                continue
+            if until >= today:
+                held.append((row.get("finding_id") or "").strip())
+    return sorted(held)
+
+
 def fingerprint(
     con: duckdb.DuckDBPyConnection,
     dbt_project_dir: Path,
@@ -109,6 +128,8 @@ def fingerprint(
                               dbt_project_dir),
         "expectations=" + files_digest(_files(expectations_dir, ["."], []), expectations_dir),
         "decisions=" + files_digest(_files(decisions_dir, ["."], []), decisions_dir),
+        # A waiver that ran out since the last build reopens its finding: rebuild for it.
+        "waivers_in_force=" + ",".join(waivers_in_force(decisions_dir, date.today())),
         "args=" + " ".join(dbt_args),
     ]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()

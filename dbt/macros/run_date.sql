@@ -10,3 +10,17 @@
         current_date
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    The moment of the run, for the finding lifecycle (first_seen_at, last_seen_at,
+    resolved_at): dbt's run_started_at (UTC), or var run_timestamp ('YYYY-MM-DD HH:MM:SS')
+    to pin it. One value for the whole build.
+#}
+{% macro run_timestamp() -%}
+    {%- if var('run_timestamp', none) -%}
+        cast('{{ var("run_timestamp") }}' as timestamp)
+    {%- else -%}
+        {#- run_started_at is UTC; its text ends in +00:00, which the cast reads as UTC. -#}
+        cast('{{ run_started_at }}' as timestamp)
+    {%- endif -%}
+{%- endmacro %}

@@ -31,6 +31,10 @@ def type_int() -> str:
     return "integer"
 
 
+def type_timestamp() -> str:
+    return "timestamp"
+
+
 def safe_cast(field: str, type_: str) -> str:
     return f"try_cast({field} as {type_})"
 

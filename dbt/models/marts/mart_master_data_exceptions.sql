@@ -1,59 +1,54 @@
 {#
-    The governance worklist: one row per finding, with its type, severity, the evidence (JSON
-    text) and the proposed master-data change (text).
-
-    Each kind of finding is its own model in models/intermediate/findings,
-    int_findings__<finding_type>[_<check>], which states its rule, severity, evidence and
-    proposal (its header says when it is raised). This mart is their union by column name
-    (macros/findings.sql, union_findings): every finding model has the columns of the finding
-    contract (finding_columns()), and the compilation stops, naming the model and the column,
-    when one does not, or when a model of the folder is missing from the list below.
+    The governance worklist: one row per finding of this run (int_master_data_findings, the
+    union of the finding models in models/intermediate/findings), with its type, severity,
+    evidence (JSON text), the proposed master-data change (text) and its lifecycle
+    (int_finding_lifecycle): when it was first and last seen, how many days it has been open,
+    and whether a steward waived it (status waived until waived_until).
 
     finding_id: md5 of type, check, part, supplier, plant and related part: stable across runs
-    while the finding persists.
+    while the finding persists, so history, waivers and change sets follow it.
 #}
 
 with
 
 findings as (
 
-    {{ union_findings([
-        'int_findings__duplicate_part_records',
-        'int_findings__conflicting_attributes_erp_items',
-        'int_findings__conflicting_attributes_purchasing_info',
-        'int_findings__conflicting_attributes_mrp_parameters',
-        'int_findings__possible_duplicate_part',
-        'int_findings__unmatched_mrp_part',
-        'int_findings__lead_time_drift_erp',
-        'int_findings__lead_time_drift_mrp',
-        'int_findings__stale_safety_stock',
-        'int_findings__safety_stock_deviation',
-        'int_findings__false_availability',
-        'int_findings__order_policy_conflict_lot_size',
-        'int_findings__order_policy_conflict_po_quantity',
-        'int_findings__quarantined_rows',
-    ]) }}
+    select * from {{ ref('int_master_data_findings') }}
+
+),
+
+finding_lifecycle as (
+
+    select * from {{ ref('int_finding_lifecycle') }}
 
 ),
 
 final as (
 
     select
-        finding_id,
-        finding_type,
-        severity,
-        canonical_part_id,
-        supplier_id,
-        evidence,
-        proposed_change,
-        check_name,
-        plant,
-        canonical_part_number,
-        related_canonical_part_id,
-        change_target,
-        source_model,
-        reference_date
+        findings.finding_id,
+        findings.finding_type,
+        findings.severity,
+        findings.canonical_part_id,
+        findings.supplier_id,
+        findings.evidence,
+        findings.proposed_change,
+        findings.check_name,
+        findings.plant,
+        findings.canonical_part_number,
+        findings.related_canonical_part_id,
+        findings.change_target,
+        findings.source_model,
+        findings.reference_date,
+        finding_lifecycle.first_seen_at,
+        finding_lifecycle.last_seen_at,
+        {{ dbt.datediff('finding_lifecycle.first_seen_at', run_timestamp(), 'day') }}
+            as days_open,
+        finding_lifecycle.status,
+        finding_lifecycle.waived_until
     from findings
+    inner join finding_lifecycle
+        on findings.finding_id = finding_lifecycle.finding_id
 
 )
 
