@@ -5,6 +5,11 @@
     python -m dagster_project.cli demo-clean        # delete the demo extract's files from landing
     python -m dagster_project.cli site              # rewrite the governance site only
     python -m dagster_project.cli init-home         # write DAGSTER_HOME/dagster.yaml (make ui)
+    plansignal status                               # last run, what blocked, served data age
+    plansignal review list | accept ID | reject ID | waive FINDING_ID --until DAY  (--by, --note)
+
+`plansignal` (a [project.scripts] entry) is this module's main: every subcommand above works as
+``plansignal <subcommand>`` too.
 
 Exit status 0 when the run succeeded (or found nothing new), 1 when an ERROR contract failed or
 a step failed; the site is written either way, so a failed run can be reviewed there. Exit
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import shutil
 import sys
@@ -26,6 +32,8 @@ import duckdb
 
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
+from dagster_project.governance.decisions import DecisionError, decide_match, waive_finding
+from dagster_project.governance.status import RunRecord, save_last_run, status_lines
 from dagster_project.ingest.extracts import LandingError, discover_extracts, ensure_raw_schema
 from dagster_project.ingest.load_log import (
     RETRACTED_BY_COMMAND,
@@ -75,6 +83,14 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         return 0 if self.success and not self.blocking_failures and not self.step_failures else 1
+
+    @property
+    def outcome(self) -> str:
+        if self.blocking_failures:
+            return "blocked"
+        if self.exit_code:
+            return "failed"
+        return "published" if self.published else "nothing new"
 
 
 def prepare_dagster_home(settings: Settings) -> None:
@@ -183,6 +199,14 @@ def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool
     report.mart_rows = serving_row_counts(settings)
     if report.exit_code == 0 and not report.published:
         report.unchanged_since = run_outcome(settings.pipeline_db, report.run_id)
+    save_last_run(settings, RunRecord(
+        run_id=report.run_id,
+        finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        outcome=report.outcome,
+        blocking=[line.splitlines()[0] for line in report.blocking_failures]
+        + report.step_failures,
+        unchanged_since=report.unchanged_since,
+    ))
     return report
 
 
@@ -361,8 +385,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-clean", help="delete the demo extract's files from the landing folder")
     sub.add_parser("site", help="rewrite the governance site from the databases")
     sub.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml (run queue of one)")
+    sub.add_parser("status", help="the last run, what blocked it, the served data's age")
+    add_review_parser(sub)
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.command == "status":
+        print("\n".join(status_lines(settings)))
+        return 0
+    if args.command == "review":
+        return review(settings, args)
     if args.command == "site":
         print(write_site(settings, None))
         return 0
@@ -378,6 +409,70 @@ def main(argv: list[str] | None = None) -> int:
             return code
         return run_and_report(settings)
     return run_and_report(settings, args.verbose, args.wait, args.force)
+
+
+def add_review_parser(sub: argparse._SubParsersAction) -> None:
+    review_parser = sub.add_parser("review", help="the steward's decisions (plansignal review -h)")
+    actions = review_parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="open pairs of the review queue")
+    listing.add_argument("--limit", type=int, default=20)
+    for action in ("accept", "reject"):
+        decide = actions.add_parser(
+            action, help=f"{action} a pair of the review queue (applied by the next run)"
+        )
+        decide.add_argument("match_review_id")
+        decide.add_argument("--by", required=True, help="who decides")
+        decide.add_argument("--note", default="", help="why")
+    waive = actions.add_parser("waive", help="waive a finding until a day (inclusive)")
+    waive.add_argument("finding_id")
+    waive.add_argument("--until", required=True, help="YYYY-MM-DD, today or later")
+    waive.add_argument("--by", required=True, help="who decides")
+    waive.add_argument("--note", default="", help="why")
+
+
+def review(settings: Settings, args: argparse.Namespace) -> int:
+    """`plansignal review ...`: list the queue or record one decision (one line on error)."""
+    if args.action == "list":
+        return review_list(settings, args.limit)
+    today = dt.date.today()
+    try:
+        if args.action == "waive":
+            recorded = waive_finding(settings.decisions_dir, settings.serving_db,
+                                     args.finding_id, args.until, args.by, args.note, today)
+        else:
+            recorded = decide_match(settings.decisions_dir, settings.serving_db,
+                                    args.match_review_id, args.action, args.by, args.note, today)
+    except DecisionError as exc:
+        print(f"plansignal review {args.action}: {exc}; nothing written", file=sys.stderr)
+        return 2
+    verb = "replaced the earlier decision in" if recorded.replaced else "added to"
+    print(f"{args.action}: {verb} {recorded.path}; the next `plansignal run` applies it "
+          "(commit the file to keep it reviewed like code)")
+    return 0
+
+
+def review_list(settings: Settings, limit: int) -> int:
+    if not settings.serving_db.exists():
+        print(f"plansignal review list: {settings.serving_db}: no serving database yet",
+              file=sys.stderr)
+        return 2
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        rows = con.execute(
+            "select match_review_id, part_number_a, part_number_b, score, evidence "
+            "from marts.part_match_review where review_status = 'proposed' "
+            "order by score desc, match_review_id limit ?",
+            [limit],
+        ).fetchall()
+        total = con.execute(
+            "select count(*) from marts.part_match_review where review_status = 'proposed'"
+        ).fetchone()
+    print(f"{total[0] if total else 0} open pair(s) in the review queue"
+          + (f"; the {len(rows)} best scored:" if rows else ""))
+    for review_id, part_a, part_b, score, evidence in rows:
+        print(f"\n{review_id}  {part_a}  ~  {part_b}  (score {score:.2f})\n  {evidence}\n"
+              f"  plansignal review accept {review_id} --by NAME --note TEXT\n"
+              f"  plansignal review reject {review_id} --by NAME --note TEXT")
+    return 0
 
 
 def retract_extract(

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.cli import RunReport, run_pipeline
+from dagster_project.cli import RunReport, main, run_pipeline
 from dagster_project.runtime.settings import Settings
 from dagster_project.warehouse.finding_history import FINDING_HISTORY
 from tests.conftest import demo_pipeline, private_copy
@@ -166,3 +166,46 @@ def test_findings_age_resolve_reopen_and_follow_waivers(shared_run, monkeypatch,
     blocked = run_pipeline(settings)
     assert blocked.exit_code == 1 and not blocked.published
     assert kept_history(settings) == before
+
+
+def test_review_decisions_through_the_command_take_effect_on_the_next_run(
+    shared_run, monkeypatch, tmp_path
+):
+    settings = private_copy(monkeypatch, shared_run[0], tmp_path / "home")
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        pairs = con.execute(
+            "select match_review_id, part_id_a, part_id_b, part_number_a, part_number_b "
+            "from marts.part_match_review where review_status = 'proposed' "
+            "order by score desc, match_review_id"
+        ).fetchall()
+    accepted = pairs[0]
+    rejected = next(p for p in pairs[1:] if not {p[1], p[2]} & {accepted[1], accepted[2]})
+    finding = next(iter(sorted(worklist(settings))))
+    until = (date.today() + timedelta(days=7)).isoformat()
+    assert main(["review", "accept", accepted[0], "--by", "m.keller", "--note", "one part"]) == 0
+    assert main(["review", "reject", rejected[0], "--by", "m.keller", "--note", "rev B"]) == 0
+    assert main(["review", "waive", finding, "--until", until, "--by", "m.keller"]) == 0
+
+    published(run_pipeline(settings))
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        review = {r[0]: r[1] for r in con.execute(
+            "select match_review_id, review_status from marts.part_match_review").fetchall()}
+        merged = con.execute(
+            "select count(distinct canonical_part_id) from marts.part_aliases "
+            "where canonical_part_id in (?, ?)", [accepted[1], accepted[2]]).fetchone()[0]
+        aliases_of_b = con.execute(
+            "select distinct canonical_part_id from marts.part_aliases "
+            "where source_part_number in (select source_part_number from marts.part_aliases "
+            "where canonical_part_id = ?)", [accepted[1]]).fetchall()
+        duplicate_findings = con.execute(
+            "select count(*) from marts.mart_master_data_exceptions "
+            "where finding_type = 'possible_duplicate_part' and canonical_part_id = ? "
+            "and related_canonical_part_id = ?", [rejected[1], rejected[2]]).fetchone()[0]
+    # accepted: one canonical part (part a's key survives), the pair leaves the queue
+    assert accepted[0] not in review
+    assert merged == 1 and aliases_of_b == [(accepted[1],)]
+    # rejected: stays for the record, not open, no finding
+    assert review[rejected[0]] == "rejected"
+    assert duplicate_findings == 0
+    # waived through the command
+    assert worklist(settings)[finding]["status"] == "waived"

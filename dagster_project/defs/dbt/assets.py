@@ -27,6 +27,7 @@ from dagster_dbt import (
 from packaging import version
 
 from dagster_project.defs.ops.build_gate import open_build_gate
+from dagster_project.governance.decisions import ensure_decision_files
 from dagster_project.resources import Warehouse
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
 
@@ -107,6 +108,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         os.environ["PLANSIGNAL_PIPELINE_DB"] = warehouse.pipeline_db
         # Nothing changed since the last publish: yield nothing, so Dagster skips the (optional)
         # dbt outputs and everything downstream of them (defs/ops/build_gate.py).
+        # A fresh PLANSIGNAL_DECISIONS_DIR gets header-only decision files, so the models that
+        # read them build.
+        ensure_decision_files(get_settings().decisions_dir)
         gate = open_build_gate(context, warehouse, DBT_BUILD_ARGS)
         if gate.unchanged:
             return

@@ -6,7 +6,10 @@
        separators - _ . / removed). The normalised number is the canonical part key.
     2. The steward crosswalk (seed part_crosswalk) always wins: a crosswalk row for the source
        system and part number (the exact trimmed spelling first, else the same normalised
-       number) replaces the key with the normalised canonical_part_number it names.
+       number) replaces the key with the normalised canonical_part_number it names. A review
+       pair the steward accepted (match_decisions, `plansignal review accept`) counts as
+       crosswalk rows mapping part_number_b, in both systems, to part_number_a; the latest
+       decision wins where a seed row and a decision name the same number.
     3. The canonical part number (spelling) is the ERP item record's part number (the ACTIVE
        record; else the most recently updated one), else the steward's crosswalk spelling, else
        the source spelling (ERP before MRP, then alphabetical); surrounding whitespace trimmed.
@@ -27,9 +30,52 @@ items as (
 
 ),
 
-crosswalk as (
+part_crosswalk as (
 
     select * from {{ ref('part_crosswalk') }}
+
+),
+
+match_decisions as (
+
+    select * from {{ ref('stg_steward__match_decisions') }}
+
+),
+
+source_systems as (
+
+    select 'erp' as source_system
+    union all
+    select 'mrp' as source_system
+
+),
+
+crosswalk as (
+
+    select
+        source_system,
+        source_part_number,
+        canonical_part_number,
+        decided_by,
+        decided_on,
+        note
+    from part_crosswalk
+
+    union all
+
+    -- An accepted review pair acts as crosswalk rows: every spelling of part_number_b, in the
+    -- ERP and the MRP, joins part_number_a's canonical part.
+    select
+        source_systems.source_system,
+        match_decisions.part_number_b as source_part_number,
+        match_decisions.part_number_a as canonical_part_number,
+        match_decisions.decided_by,
+        match_decisions.decided_on,
+        'accepted review pair ' || match_decisions.match_review_id
+        || coalesce(': ' || match_decisions.note, '') as note
+    from match_decisions
+    cross join source_systems
+    where match_decisions.decision = 'accept'
 
 ),
 

@@ -1,6 +1,9 @@
 {#
     Review queue of possible duplicate parts: pairs of different canonical parts that may be
-    one part. Never merged here: a steward confirms a pair by adding a part_crosswalk row.
+    one part. Never merged here: a steward accepts a pair (`plansignal review accept`, a row of
+    match_decisions; int_part_aliases then merges the two, so the pair leaves this mart) or
+    rejects it (review_status rejected, with who and when: it stays here for the record but
+    is no longer open and raises no possible_duplicate_part finding).
 
     Candidate pairs come from blocking keys, never from comparing every part with every other
     (same rules as tooling/part_numbers.py): the same normalised manufacturer part
@@ -36,6 +39,23 @@ part_aliases as (
 items as (
 
     select * from {{ ref('stg_erp__items') }}
+
+),
+
+match_decisions as (
+
+    select * from {{ ref('stg_steward__match_decisions') }}
+
+),
+
+rejected_pairs as (
+
+    select
+        match_review_id,
+        decided_by,
+        decided_on
+    from match_decisions
+    where decision = 'reject'
 
 ),
 
@@ -216,15 +236,32 @@ weighted as (
             + case when same_manufacturer_part_number then 0.20 else 0.0 end
             + case when shared_suppliers > 0 then 0.05 else 0.0 end
         )
-        * case when revision_conflict then 0.5 else 1.0 end as raw_score
+        * case when revision_conflict then 0.5 else 1.0 end as raw_score,
+        {{ surrogate_key(['part_id_a', 'part_id_b']) }} as match_review_id
     from scored
+
+),
+
+reviewed as (
+
+    select
+        weighted.*,
+        case
+            when rejected_pairs.match_review_id is not null then 'rejected'
+            else 'proposed'
+        end as review_status,
+        rejected_pairs.decided_by,
+        rejected_pairs.decided_on
+    from weighted
+    left join rejected_pairs
+        on weighted.match_review_id = rejected_pairs.match_review_id
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['part_id_a', 'part_id_b']) }} as match_review_id,
+        match_review_id,
         part_id_a,
         part_id_b,
         part_number_a,
@@ -251,8 +288,10 @@ final as (
             else ''
         end as evidence,
         'sql_blocking_v1' as matcher,
-        'proposed' as review_status
-    from weighted
+        review_status,
+        decided_by,
+        decided_on
+    from reviewed
     where raw_score >= {{ var('match_review_min_score') }}
 
 )

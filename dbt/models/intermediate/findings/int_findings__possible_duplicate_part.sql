@@ -1,6 +1,7 @@
 {#
-    possible_duplicate_part (low; part_crosswalk): a part_match_review pair, about part a with
-    part b as the related part. The proposal is a steward's review, then crosswalk rows.
+    possible_duplicate_part (low; part_crosswalk): an open (proposed) part_match_review pair,
+    about part a with part b as the related part. The proposal is the steward's decision, with
+    the exact `plansignal review accept|reject` command; a rejected pair is no finding.
 #}
 
 {% set kind = {
@@ -35,9 +36,12 @@ candidate_pairs as (
             ['blocking_keys', 'string'],
         ]) }} as evidence,
         'Review whether ' || part_number_b || ' is the same part as ' || part_number_a
-        || '; if so, add part_crosswalk rows mapping the source part numbers of '
-        || part_number_b || ' to ' || part_number_a || '.' as proposed_change
+        || ': plansignal review accept ' || match_review_id
+        || ' --by NAME --note TEXT merges them, plansignal review reject '
+        || match_review_id || ' --by NAME --note TEXT keeps them apart.' as proposed_change
     from part_match_review
+    -- a rejected pair is decided: no longer a finding
+    where review_status = 'proposed'
 
 ),
 
