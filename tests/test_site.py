@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
+from html import escape
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -471,3 +472,26 @@ def test_markup_in_the_data_stays_text_in_the_browser(hostile_site, browser):
                 text: document.body.innerText};""")
             assert found["elements"] == 0 and found["scripts"] == 0, page
             assert SCRIPT in found["text"] and IMG in found["text"], page
+
+
+def test_home_shows_what_the_findings_cost_their_age_and_the_review_queue(site_run):
+    """The governance loop on the home page: total impact per currency, the ten costliest
+    findings with their basis, the Pareto chart, ageing, and a review page whose every open
+    pair carries its accept and reject command."""
+    html = site_run.index.read_text(encoding="utf-8")
+    with duckdb.connect(str(site_run.settings.serving_db), read_only=True) as con:
+        top = con.execute(
+            "select impact_basis from marts.mart_master_data_exceptions "
+            "where impact_value > 0 order by impact_rank limit 1").fetchone()
+        open_pairs = [r[0] for r in con.execute(
+            "select match_review_id from marts.part_match_review "
+            "where review_status = 'proposed'").fetchall()]
+    assert top is not None
+    assert 'id="impact"' in html and "chart-impact-pareto" in html
+    assert escape(top[0]) in html
+    assert 'id="ageing-table"' in html and "1: under 7 days" in html
+    review = (site_run.settings.site_dir / "review.html").read_text(encoding="utf-8")
+    assert open_pairs
+    for pair in open_pairs:
+        assert f"plansignal review accept {pair} --by NAME --note TEXT" in review
+        assert f"plansignal review reject {pair} --by NAME --note TEXT" in review

@@ -99,6 +99,27 @@ def findings_by_type(rows: Sequence[Row]) -> Markup:
     return _html(fig, "chart-findings")
 
 
+def impact_pareto(rows: Sequence[Row]) -> Markup:
+    """The costliest findings as bars, the cumulative share of the total as a line."""
+    currency = rows[0].get("currency") if rows else None
+    labels = [f"#{r['impact_rank']} {r['canonical_part_number'] or ''} ({r['finding_type']})"
+              for r in rows]
+    fig = _figure("What the findings cost: the costliest first (Pareto)", height=380,
+                  xaxis=_axis("", showticklabels=False),
+                  yaxis=_axis(f"impact {currency or ''}".strip()),
+                  yaxis2=_axis("cumulative share of all findings' cost", overlaying="y",
+                               side="right", range=[0, 1], tickformat=".0%"),
+                  margin={"l": 70, "r": 70, "t": 40, "b": 30})
+    fig["data"] += [
+        {"type": "bar", "name": "impact", "x": labels, "y": [r["impact_value"] for r in rows],
+         "marker": {"color": PALETTE[0]}},
+        {"type": "scatter", "mode": "lines+markers", "name": "cumulative share", "x": labels,
+         "y": [r["cumulative_share"] for r in rows], "yaxis": "y2",
+         "line": {"color": SEVERITY_COLORS["high"]}},
+    ]
+    return _html(fig, "chart-impact-pareto")
+
+
 def drift_histogram(rows: Sequence[Row]) -> Markup:
     fig = _figure("Lead-time drift per part and supplier (5-day bins, clipped at ±100)",
                   barmode="group", bargap=0.05,

@@ -109,8 +109,26 @@ FINDING_COLS = [
     Col("worklist_rank", "#", "num"), Col("severity", "severity", "sev"),
     Col("finding_type", "type"), Col("canonical_part_number", "part", "part"),
     Col("supplier_id", "supplier"), Col("plant", "plant"),
+    Col("impact_value", "impact", "num"), Col("impact_currency", "cur."),
     Col("size", "size", sort="magnitude"),
+    Col("days_open", "days open", "num"), Col("status", "status"),
     Col("proposed_change", "proposed change", "long"),
+]
+IMPACT_COLS = [
+    Col("worklist_rank", "#", "num"), Col("finding_type", "type"),
+    Col("canonical_part_number", "part", "part"), Col("supplier_id", "supplier"),
+    Col("plant", "plant"), Col("impact_value", "impact", "num"),
+    Col("impact_currency", "cur."), Col("impact_basis", "how it is computed", "long"),
+    Col("days_open", "days open", "num"),
+]
+REVIEW_COLS = [
+    Col("score", "score", "num"), Col("part_number_a", "part a"),
+    Col("description_a", "description a", "long"), Col("uom_a", "UoM a"),
+    Col("mpn_a", "mfr part no. a"), Col("part_number_b", "part b"),
+    Col("description_b", "description b", "long"), Col("uom_b", "UoM b"),
+    Col("mpn_b", "mfr part no. b"), Col("shared_suppliers", "shared suppliers", "num"),
+    Col("evidence", "evidence", "long"), Col("accept_command", "to accept", "long"),
+    Col("reject_command", "to reject", "long"),
 ]
 DRIFT_COLS = [
     Col("canonical_part_number", "part", "part"), Col("supplier_id", "supplier"),
@@ -160,6 +178,12 @@ INDEX_COLS = {
     "findings": FINDING_COLS, "drift": DRIFT_COLS, "safety": SAFETY_COLS,
     "availability": AVAILABILITY_COLS,
     "marts": [Col("mart", "mart"), Col("rows", "rows", "num")],
+    "impact": IMPACT_COLS,
+    "impact_totals": [Col("currency", "currency"), Col("impact", "impact", "num"),
+                      Col("findings", "findings with a cost", "num")],
+    "ageing": [Col("age", "open for"), Col("open", "open", "num"),
+               Col("waived", "waived", "num"), Col("open_impact", "open impact", "num")],
+    "resolved": [Col("run_at", "run (UTC)"), Col("resolved", "findings resolved", "num")],
 }
 PART_COLS = {
     "findings": [c for c in FINDING_COLS if c.key != "canonical_part_number"],
@@ -220,6 +244,8 @@ DETAIL_PAGES = {
                                     "mart_safety_stock_review"),
     "availability.html": DetailPage("False availability", "availability", AVAILABILITY_COLS,
                                     "mart_availability_check"),
+    "review.html": DetailPage("Review queue: possible duplicate parts", "review_queue",
+                              REVIEW_COLS, "part_match_review"),
 }
 
 ZERO_KPIS = dict.fromkeys(
@@ -255,6 +281,7 @@ def render_index(quality: QualityData, marts: MartData, status_line: str,
             "drift": charts.drift_histogram(marts.drift_hist),
             "safety": charts.safety_histogram(marts.safety_hist),
             "availability": charts.availability_by_plant(marts.availability_by_plant),
+            "pareto": charts.impact_pareto(marts.impact_pareto) if marts.impact_pareto else None,
         }
     return ENV.get_template("index.html").render(
         title="plansignal: planning data quality", heading="plansignal: planning data quality",

@@ -120,6 +120,14 @@ class MartData:
     availability: list[Row] = field(default_factory=list)
     availability_by_plant: list[Row] = field(default_factory=list)
     parts: dict[str, PartEvidence] = field(default_factory=dict)
+    # The governance loop: cost of the findings, their age, the review queue.
+    impact_totals: list[Row] = field(default_factory=list)  # per currency
+    impact_pareto: list[Row] = field(default_factory=list)  # costliest findings, cumulative
+    top_impact: list[Row] = field(default_factory=list)
+    ageing: list[Row] = field(default_factory=list)  # open and waived findings by age
+    resolved_per_run: list[Row] = field(default_factory=list)
+    resolve_stats: Row = field(default_factory=dict)
+    review_queue: list[Row] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # sections that could not be read
 
 
@@ -213,7 +221,8 @@ def read_quality(pipeline_db: Path, serving_db: Path) -> QualityData:
 
 
 FINDING_COLUMNS = """finding_id, finding_type, severity, canonical_part_id, canonical_part_number,
-    supplier_id, plant, proposed_change, evidence"""
+    supplier_id, plant, proposed_change, evidence, impact_value, impact_currency, impact_basis,
+    days_open, status"""
 
 
 def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
@@ -239,6 +248,7 @@ def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
             ("safety stock", lambda: _read_safety_stock(con, data)),
             ("availability", lambda: _read_availability(con, data)),
             ("evidence pages", lambda: _read_parts(con, data)),
+            ("governance loop", lambda: _read_governance(con, data)),
         ]
         for name, read in sections:
             # A mart whose columns changed costs its section, not the site: the site is also
@@ -277,13 +287,14 @@ def _read_findings(con: duckdb.DuckDBPyConnection, data: MartData, top_parts: in
         from marts.mart_master_data_exceptions group by finding_type, severity
         order by {SEVERITY_RANK}, findings desc
     """)
-    # The worklist order: severity, then how extreme the finding is within its type (its
-    # percentile), then its raw magnitude; so each type's worst cases come up, not one type's.
+    # The worklist order: what a finding costs (impact_value), then, among findings without a
+    # monetary measure, severity and how extreme it is within its type (its percentile) and
+    # its raw magnitude; so each type's worst cases come up, not one type's.
     con.execute(f"""
         create or replace temp table ranked_findings as
         select {FINDING_COLUMNS}, magnitude, size,
-            row_number() over (order by {SEVERITY_RANK}, pct desc, magnitude desc, finding_id)
-              as worklist_rank
+            row_number() over (order by impact_value desc, {SEVERITY_RANK}, pct desc,
+                                        magnitude desc, finding_id) as worklist_rank
         from (select *, cume_dist() over (partition by finding_type, severity
                                            order by magnitude nulls first) as pct
               from (select *, {MAGNITUDE} as magnitude, {MAGNITUDE_LABEL} as size
@@ -434,3 +445,71 @@ def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
             n_completed=completed.get(pid, 0), safety_stock=safety.get(pid, []),
             availability=availability.get(pid, []),
         )
+
+
+PARETO_BARS = 50  # costliest findings drawn in the Pareto chart
+AGE_BUCKET = """
+case when days_open < 7 then '1: under 7 days' when days_open < 30 then '2: 7 to 29 days'
+     when days_open < 90 then '3: 30 to 89 days' else '4: 90 days or more' end
+"""
+
+
+def _read_governance(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    exceptions = "marts.mart_master_data_exceptions"
+    data.impact_totals = _rows(con, f"""
+        select impact_currency as currency, sum(impact_value) as impact,
+            count(*) as findings
+        from {exceptions} where impact_value > 0
+        group by impact_currency order by impact desc
+    """)
+    # Pareto of the currency that carries the most: costs in different currencies never add.
+    main_currency = data.impact_totals[0]["currency"] if data.impact_totals else None
+    data.impact_pareto = _rows(con, f"""
+        select impact_rank, finding_type, canonical_part_number, impact_value,
+            sum(impact_value) over (order by impact_value desc, finding_id
+                                    rows between unbounded preceding and current row)
+              / sum(impact_value) over () as cumulative_share
+        from {exceptions} where impact_currency = ? and impact_value > 0
+        order by impact_value desc, finding_id limit {PARETO_BARS}
+    """, [main_currency]) if main_currency else []
+    data.top_impact = _rows(con, f"""
+        select impact_rank as worklist_rank, finding_type, severity, canonical_part_id,
+            canonical_part_number, supplier_id, plant, impact_value, impact_currency,
+            impact_basis, days_open, status
+        from {exceptions} where impact_value > 0 order by impact_rank limit 10
+    """)
+    data.ageing = _rows(con, f"""
+        select {AGE_BUCKET} as age, count(*) filter (where status = 'open') as open,
+            count(*) filter (where status = 'waived') as waived,
+            sum(impact_value) filter (where status = 'open') as open_impact
+        from {exceptions} group by all order by age
+    """)
+    if _exists(con, "marts", "mart_finding_history"):
+        data.resolved_per_run = _rows(con, """
+            select resolved_at as run_at, count(*) as resolved
+            from marts.mart_finding_history where status = 'resolved'
+            group by resolved_at order by resolved_at desc limit 30
+        """)
+        data.resolve_stats = _rows(con, """
+            select count(*) filter (where status = 'resolved') as resolved,
+                avg(date_diff('day', first_seen_at, resolved_at))
+                  filter (where status = 'resolved') as mean_days_to_resolve,
+                sum(times_reopened) as reopened
+            from marts.mart_finding_history
+        """)[0]
+    data.review_queue = _rows(con, """
+        select r.match_review_id, r.score, r.part_number_a, a.description as description_a,
+            a.uom as uom_a, a.manufacturer_part_number as mpn_a, r.part_number_b,
+            b.description as description_b, b.uom as uom_b,
+            b.manufacturer_part_number as mpn_b, r.shared_suppliers, r.evidence,
+            'plansignal review accept ' || r.match_review_id || ' --by NAME --note TEXT'
+              as accept_command,
+            'plansignal review reject ' || r.match_review_id || ' --by NAME --note TEXT'
+              as reject_command
+        from marts.part_match_review as r
+        left join marts.dim_parts as a on r.part_id_a = a.canonical_part_id
+        left join marts.dim_parts as b on r.part_id_b = b.canonical_part_id
+        where r.review_status = 'proposed'
+        order by r.score desc, r.match_review_id
+    """)
+
