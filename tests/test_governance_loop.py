@@ -19,7 +19,7 @@ import pytest
 
 from dagster_project.cli import RunReport, main, run_pipeline
 from dagster_project.runtime.settings import Settings
-from dagster_project.warehouse.finding_history import FINDING_HISTORY
+from dagster_project.warehouse.kept_history import FINDING_HISTORY
 from tests.conftest import demo_pipeline, private_copy
 
 pytestmark = pytest.mark.e2e  # several whole-job runs (make test-e2e)
@@ -48,7 +48,7 @@ def history(settings: Settings) -> dict[str, dict]:
 
 def kept_history(settings: Settings) -> list[tuple]:
     with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
-        return con.execute(f"select * from {FINDING_HISTORY} order by finding_id").fetchall()
+        return con.execute(f"select * from {FINDING_HISTORY.store} order by finding_id").fetchall()
 
 
 def stale_parameter_row(settings: Settings, finding: dict) -> dict:
@@ -209,3 +209,38 @@ def test_review_decisions_through_the_command_take_effect_on_the_next_run(
     assert duplicate_findings == 0
     # waived through the command
     assert worklist(settings)[finding]["status"] == "waived"
+
+
+def test_a_proposal_carried_by_a_later_extract_is_applied(shared_run, monkeypatch, tmp_path):
+    settings = private_copy(monkeypatch, shared_run[0], tmp_path / "home")
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        proposals = con.execute(
+            "select s.part_number, s.plant, s.proposed_value, c.proposal_id "
+            "from marts.proposed_mrp_safety_stocks as s "
+            "inner join marts.mart_change_set_status as c using (change_id) "
+            "where c.status = 'outstanding' order by s.part_number, s.plant"
+        ).fetchall()
+        outstanding = con.execute(
+            "select count(*) from marts.mart_change_set_status where status = 'outstanding'"
+        ).fetchone()[0]
+    assert proposals and outstanding >= len(proposals)
+    part_number, plant, proposed, proposal_id = proposals[0]
+    with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
+        row = con.execute(
+            "select * exclude (_source_file, _loaded_at, _row_hash) from raw.mrp_parameters "
+            "where part_number = ? and plant = ? order by _loaded_at desc limit 1",
+            [part_number, plant],
+        ).df().to_dict("records")[0]
+    row["safety_stock_qty"] = proposed  # the MRP team applied the proposal
+    applied_file = land_parameters(settings, "2099-02-01", row)
+    published(run_pipeline(settings))
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        status = con.execute(
+            "select status, closed_by_extract, closed_at is not null "
+            "from marts.mart_change_set_status where proposal_id = ?", [proposal_id]
+        ).fetchone()
+        still_outstanding = con.execute(
+            "select count(*) from marts.mart_change_set_status where status = 'outstanding'"
+        ).fetchone()[0]
+    assert status == ("applied", applied_file.name, True)
+    assert still_outstanding >= 1  # the others are still open

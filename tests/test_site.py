@@ -490,6 +490,9 @@ def test_home_shows_what_the_findings_cost_their_age_and_the_review_queue(site_r
     assert 'id="impact"' in html and "chart-impact-pareto" in html
     assert escape(top[0]) in html
     assert 'id="ageing-table"' in html and "1: under 7 days" in html
+    assert 'id="change-sets-table"' in html
+    change_sets = (site_run.settings.site_dir / "change_sets.html").read_text(encoding="utf-8")
+    assert "outstanding" in change_sets
     review = (site_run.settings.site_dir / "review.html").read_text(encoding="utf-8")
     assert open_pairs
     for pair in open_pairs:

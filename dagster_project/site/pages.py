@@ -121,6 +121,14 @@ IMPACT_COLS = [
     Col("impact_currency", "cur."), Col("impact_basis", "how it is computed", "long"),
     Col("days_open", "days open", "num"),
 ]
+CHANGE_SET_COLS = [
+    Col("status", "status"), Col("target_system", "system"), Col("target_table", "table"),
+    Col("target_field", "field"), Col("part_number", "part number"),
+    Col("supplier_id", "supplier"), Col("plant", "plant"),
+    Col("proposed_value", "proposed value", "num"),
+    Col("first_proposed_at", "first proposed"), Col("closed_at", "closed"),
+    Col("closed_by_extract", "carried by extract"),
+]
 REVIEW_COLS = [
     Col("score", "score", "num"), Col("part_number_a", "part a"),
     Col("description_a", "description a", "long"), Col("uom_a", "UoM a"),
@@ -184,6 +192,8 @@ INDEX_COLS = {
     "ageing": [Col("age", "open for"), Col("open", "open", "num"),
                Col("waived", "waived", "num"), Col("open_impact", "open impact", "num")],
     "resolved": [Col("run_at", "run (UTC)"), Col("resolved", "findings resolved", "num")],
+    "change_sets": [Col("target", "target field"), Col("outstanding", "outstanding", "num"),
+                    Col("applied", "applied", "num"), Col("superseded", "superseded", "num")],
 }
 PART_COLS = {
     "findings": [c for c in FINDING_COLS if c.key != "canonical_part_number"],
@@ -246,6 +256,9 @@ DETAIL_PAGES = {
                                     "mart_availability_check"),
     "review.html": DetailPage("Review queue: possible duplicate parts", "review_queue",
                               REVIEW_COLS, "part_match_review"),
+    "change_sets.html": DetailPage("Proposed changes: outstanding, applied, superseded",
+                                   "change_set_status", CHANGE_SET_COLS,
+                                   "mart_change_set_status"),
 }
 
 ZERO_KPIS = dict.fromkeys(

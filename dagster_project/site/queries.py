@@ -128,6 +128,8 @@ class MartData:
     resolved_per_run: list[Row] = field(default_factory=list)
     resolve_stats: Row = field(default_factory=dict)
     review_queue: list[Row] = field(default_factory=list)
+    change_set_summary: list[Row] = field(default_factory=list)  # per target and status
+    change_set_status: list[Row] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # sections that could not be read
 
 
@@ -497,6 +499,23 @@ def _read_governance(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
                 sum(times_reopened) as reopened
             from marts.mart_finding_history
         """)[0]
+    if _exists(con, "marts", "mart_change_set_status"):
+        data.change_set_summary = _rows(con, """
+            select target_table || '.' || target_field as target,
+                count(*) filter (where status = 'outstanding') as outstanding,
+                count(*) filter (where status = 'applied') as applied,
+                count(*) filter (where status = 'superseded') as superseded
+            from marts.mart_change_set_status group by all order by target
+        """)
+        data.change_set_status = _rows(con, f"""
+            select status, target_system, target_table, target_field, part_number,
+                supplier_id, plant, proposed_value, first_proposed_at, closed_at,
+                closed_by_extract
+            from marts.mart_change_set_status
+            order by case status when 'outstanding' then 1 when 'applied' then 2 else 3 end,
+                closed_at desc nulls first, part_number
+            limit {DETAIL_ROWS}
+        """)
     data.review_queue = _rows(con, """
         select r.match_review_id, r.score, r.part_number_a, a.description as description_a,
             a.uom as uom_a, a.manufacturer_part_number as mpn_a, r.part_number_b,

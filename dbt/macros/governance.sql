@@ -3,13 +3,14 @@
     database, written by dagster_project/warehouse after each publish), or no rows with the
     same columns before the first publish: so the first build, `dbt build --empty` and the
     unit tests need no table made beforehand. `columns`: [[name, 'string' | 'timestamp' |
-    'integer']].
+    'integer' | 'float']].
 #}
 {% macro kept_table_or_empty(schema, identifier, columns) -%}
     {%- set types = {
         'string': dbt.type_string(),
         'timestamp': dbt.type_timestamp(),
         'integer': dbt.type_int(),
+        'float': dbt.type_float(),
     } -%}
     {%- set relation = adapter.get_relation(
         database=target.database, schema=schema, identifier=identifier

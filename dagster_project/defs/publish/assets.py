@@ -14,7 +14,7 @@ from dagster_project.runtime.settings import exports_dir_for
 from dagster_project.warehouse.build_state import record_published
 from dagster_project.warehouse.change_sets import write_change_sets
 from dagster_project.warehouse.dq_history import DQ_HISTORY, DQ_SCHEMA, DQ_TABLE, PUBLISHED_AS
-from dagster_project.warehouse.finding_history import keep_published_finding_history
+from dagster_project.warehouse.kept_history import keep_published_history
 from dagster_project.warehouse.publish import PublishError, publish
 from dagster_project.warehouse.sql import table_exists
 
@@ -51,10 +51,7 @@ def build_serving_asset(dbt_assets: dg.AssetsDefinition) -> dg.AssetsDefinition:
             crash_point("publish.before_record")
             record_published(con, context.run_id, warehouse.serving_path)
             # What was just published becomes the history the next run starts from.
-            kept_findings = (
-                keep_published_finding_history(con)
-                if table_exists(con, MART_LAYER, "mart_finding_history") else 0
-            )
+            kept = keep_published_history(con)
         context.log.info(f"published {len(published)} tables to {warehouse.serving_path}")
         # The proposed master-data changes an ERP or MRP team can load, from what was just served.
         change_sets = write_change_sets(
@@ -65,7 +62,7 @@ def build_serving_asset(dbt_assets: dg.AssetsDefinition) -> dg.AssetsDefinition:
                 "proposed_changes": dg.MetadataValue.json(change_sets),
                 "path": dg.MetadataValue.path(warehouse.serving_db),
                 "tables": dg.MetadataValue.json({p.target: p.row_count for p in published}),
-                "finding_history_rows": kept_findings,
+                "kept_history_rows": dg.MetadataValue.json(kept),
             }
         )
 

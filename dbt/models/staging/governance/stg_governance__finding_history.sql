@@ -2,7 +2,7 @@
     Every finding seen by a published run before this one, as the last publish left it:
     governance.finding_history of the pipeline database, which the publish step replaces with
     mart_finding_history after each successful publish (dagster_project/warehouse/
-    finding_history.py). Empty before the first publish. A blocked or failed run never
+    kept_history.py). Empty before the first publish. A blocked or failed run never
     reaches it, so history only moves with what analysts were shown.
 #}
 
