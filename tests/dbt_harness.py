@@ -2,19 +2,19 @@
 
 The lead-time property test and the real-data tests build only part of the dbt project against
 their own database, without Dagster. Loading goes through the real ingestion code (stage, then
-merge), exactly as the pipeline does; dbt runs from the venv with its own target and log paths
-so that concurrent dbt runs (the pipeline, other tests) never share ``dbt/target``.
+merge), exactly as the pipeline does; dbt runs through the pipeline's own dbt resource with its
+own target and log paths, so that concurrent dbt runs (the pipeline, other tests) never share
+``dbt/target``.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.defs.dbt.assets import dbt_resource
 from dagster_project.ingest.extracts import (
     discover_extracts,
     ensure_raw_schema,
@@ -23,7 +23,6 @@ from dagster_project.ingest.extracts import (
     pending_extracts,
     stage_extract,
 )
-from dagster_project.runtime.settings import DBT_PROJECT_DIR
 
 
 def load_landing(landing_dir: Path, database: Path) -> dict[str, int]:
@@ -47,24 +46,28 @@ def run_dbt(
     *,
     vars_yaml: str | None = None,
     check: bool = True,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``dbt <args>`` on database with target/log paths under work_dir."""
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt),
-        *args,
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(work_dir / "dbt_target"),
-        "--log-path", str(work_dir / "dbt_logs"),
-    ]
+) -> bool:
+    """Run ``dbt <args>`` on database through the project's one dbt runner, the Dagster
+    resource the pipeline uses (defs/dbt/assets.py dbt_resource), with its own target folder
+    under work_dir so concurrent runs never share dbt/target; True when dbt succeeded."""
+    command = [*args, "--log-path", str(work_dir / "dbt_logs")]
     if vars_yaml:
         command += ["--vars", vars_yaml]
-    env = {**os.environ, "PLANSIGNAL_PIPELINE_DB": str(database)}
-    done = subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
-    if check and done.returncode != 0:
-        tail = "\n".join(done.stdout.splitlines()[-40:])
-        raise AssertionError(f"dbt {' '.join(args)} failed:\n{tail}\n{done.stderr[-2000:]}")
-    return done
+    previous = os.environ.get("PLANSIGNAL_PIPELINE_DB")
+    os.environ["PLANSIGNAL_PIPELINE_DB"] = str(database)  # dbt/profiles.yml reads it
+    try:
+        invocation = dbt_resource().cli(
+            command, target_path=work_dir / "dbt_target", raise_on_error=False
+        )
+        lines = [str(event.raw_event.get("info", {}).get("msg", ""))
+                 for event in invocation.stream_raw_events()]
+        ok = invocation.is_successful()
+    finally:
+        if previous is None:
+            os.environ.pop("PLANSIGNAL_PIPELINE_DB", None)
+        else:
+            os.environ["PLANSIGNAL_PIPELINE_DB"] = previous
+    if check and not ok:
+        tail = "\n".join(lines[-40:])
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{tail}\n{invocation.get_error()}")
+    return ok

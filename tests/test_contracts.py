@@ -24,7 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.contracts.saved_results import validations_dir
+from dagster_project.contracts.saved_results import latest_validation_files, validations_dir
 from dagster_project.contracts.suites import (
     ContractError,
     SuiteOutcome,
@@ -33,7 +33,6 @@ from dagster_project.contracts.suites import (
     write_data_docs,
 )
 from dagster_project.defs.contracts.results import (
-    build_data_docs,
     check_result,
     record_outcomes,
 )
@@ -64,7 +63,9 @@ CORE_MART_COLUMNS: dict[str, set[str]] = {
                                  "min_lead_time_days", "max_lead_time_days", "on_time_rate",
                                  "erp_planned_lead_time_days", "mrp_planned_lead_time_days",
                                  "drift_vs_erp_days", "drift_vs_mrp_days",
-                                 "recommended_lead_time_days", "low_confidence"},
+                                 "recommended_lead_time_days", "low_confidence",
+                                 "recommended_lead_time_ci_low_days",
+                                 "recommended_lead_time_ci_high_days"},
     "mart_safety_stock_review": {"canonical_part_id", "plant", "service_level",
                                  "current_safety_stock", "recommended_safety_stock",
                                  "is_stale"},
@@ -74,7 +75,12 @@ CORE_MART_COLUMNS: dict[str, set[str]] = {
                                  "plant"},
     "mart_master_data_exceptions": {"finding_id", "finding_type", "severity",
                                     "canonical_part_id", "supplier_id", "evidence",
-                                    "proposed_change"},
+                                    "proposed_change", "first_seen_at", "last_seen_at",
+                                    "days_open", "status", "waived_until", "impact_value",
+                                    "impact_basis"},
+    "mart_finding_history": {"finding_id", "finding_type", "canonical_part_id",
+                             "first_seen_at", "last_seen_at", "resolved_at", "status",
+                             "times_reopened"},
 }
 # Requested and promised dates lie in the future for every open line: no "future" warning.
 FUTURE_IS_NORMAL = {("erp_purchase_order_lines", "requested_date"),
@@ -465,13 +471,18 @@ create table marts.quarantined_rows as select * from (values
 ) t(quarantine_id, source_table, source_key, reason, handling, source_file, reference_date,
     row_json);
 create table marts.mart_supplier_lead_times as select * from (values
-    ('P1', 'S1', 3, 10.0, 10.0, 11.6, 1.0, 9, 12, 0.67, 8, 9.0, 2.0, 1.0, 12, false),
-    ('P2', 'S2', 1, 5.0, 5.0, 5.0, null, 5, 5, 1.0, 7, null, -2.0, null, null, true),
-    ('P1', 'S3', 0, null, null, null, null, null, null, null, 20, 9.0, null, null, null, true)
+    ('P1', 'S1', 3, 10.0, 10.0, 11.6, 1.0, 9, 12, 0.67, 8, 9.0, 2.0, 1.0, 12, false, 9, null,
+     false),
+    ('P2', 'S2', 1, 5.0, 5.0, 5.0, null, 5, 5, 1.0, 7, null, -2.0, null, null, true, null,
+     null, false),
+    ('P1', 'S3', 0, null, null, null, null, null, null, null, 20, 9.0, null, null, null, true,
+     null, null, false)
 ) t(canonical_part_id, supplier_id, n_lines, mean_lead_time_days, median_lead_time_days,
     p90_lead_time_days, stddev_lead_time_days, min_lead_time_days, max_lead_time_days,
     on_time_rate, erp_planned_lead_time_days, mrp_planned_lead_time_days, drift_vs_erp_days,
-    drift_vs_mrp_days, recommended_lead_time_days, low_confidence);
+    drift_vs_mrp_days, recommended_lead_time_days, low_confidence,
+    recommended_lead_time_ci_low_days, recommended_lead_time_ci_high_days,
+    is_recommendation_confident);
 create table marts.mart_safety_stock_review as select * from (values
     ('P1', 'PL1', 0.95, 10.0, 12.5, false, 'actual'),
     ('P2', 'PL1', 0.95, 0.0, null, true, 'planned_mrp')
@@ -492,12 +503,30 @@ create table marts.mart_order_policy_review as select * from (values
     has_po_quantity_breaks);
 create table marts.mart_master_data_exceptions as select * from (values
     ('F1', 'lead_time_drift', 'high', 'P1', 'S1', '{"median": 10}', 'Set 12 days.',
-     'erp_purchasing_info'),
-    ('F2', 'stale_safety_stock', 'low', 'P2', null, '{}', 'Review.', 'mrp_parameters')
+     'erp_purchasing_info', timestamp '2024-06-01 06:00:00', timestamp '2024-06-30 06:00:00',
+     29, 'open', null, 120.5, 'drift 2.0 d x ...', 1),
+    ('F2', 'stale_safety_stock', 'low', 'P2', null, '{}', 'Review.', 'mrp_parameters',
+     timestamp '2024-06-30 06:00:00', timestamp '2024-06-30 06:00:00', 0, 'waived',
+     date '2024-07-31', 0.0, 'no unit price', 2)
 ) t(finding_id, finding_type, severity, canonical_part_id, supplier_id, evidence,
-    proposed_change, change_target);
+    proposed_change, change_target, first_seen_at, last_seen_at, days_open, status,
+    waived_until, impact_value, impact_basis, impact_rank);
+create table marts.mart_finding_history as select * from (values
+    ('F1', 'lead_time_drift', 'P1', timestamp '2024-06-01 06:00:00',
+     timestamp '2024-06-30 06:00:00', null, 'open', 0),
+    ('F3', 'false_availability', 'P1', timestamp '2024-05-01 06:00:00',
+     timestamp '2024-05-20 06:00:00', timestamp '2024-06-01 06:00:00', 'resolved', 1)
+) t(finding_id, finding_type, canonical_part_id, first_seen_at, last_seen_at, resolved_at,
+    status, times_reopened);
+create table marts.mart_change_set_status as select * from (values
+    ('X1', 'C1', 'purchasing_info', 'planned_lead_time_days', 'PN-1', 12.0, 'outstanding',
+     timestamp '2024-06-30 06:00:00', null, null),
+    ('X2', 'C2', 'mrp_parameters', 'safety_stock_qty', 'M2', 41.0, 'applied',
+     timestamp '2024-06-01 06:00:00', timestamp '2024-06-30 06:00:00', 'mrp.csv')
+) t(proposal_id, change_id, target_table, target_field, part_number, proposed_value, status,
+    first_proposed_at, closed_at, closed_by_extract);
 """
-MARTS = sorted({*CORE_MART_COLUMNS, "quarantined_rows"})
+MARTS = sorted({*CORE_MART_COLUMNS, "quarantined_rows", "mart_change_set_status"})
 
 
 @pytest.fixture
@@ -662,7 +691,10 @@ def test_refused_extract_is_recorded_and_named(tmp_settings):
                         "e.g. [-5.0]")
     assert result.metadata["extracts_refused"].value == ["receipts__bad.csv"]
 
-    index = build_data_docs(settings)
+    # Data Docs from the saved results, as the governance site builds them
+    index = write_data_docs(
+        latest_validation_files(validations_dir(settings.pipeline_db), 5), settings.site_dir
+    )
     assert index == settings.site_dir / "gx" / "index.html"
     assert "raw__erp_goods_receipts" in index.read_text(encoding="utf-8")
 
@@ -685,8 +717,8 @@ def test_data_docs_show_failing_rows_of_sql_rules(con, tmp_path):
     assert "Tuesday" in page and "week_start is a Monday" in page
 
 
-def test_build_data_docs_without_results_is_none(tmp_settings):
-    assert build_data_docs(tmp_settings) is None
+def test_no_saved_results_means_no_data_docs(tmp_settings):
+    assert latest_validation_files(validations_dir(tmp_settings.pipeline_db), 5) == []
 
 
 def test_warnings_alone_report_but_do_not_block(con):

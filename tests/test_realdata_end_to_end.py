@@ -33,7 +33,7 @@ from dagster_project.mapping.apply import apply_mapping
 from dagster_project.mapping.config import load_mapping
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
 from tests.conftest import REALDATA_DIR, point_settings_at
-from tests.lead_time_reference import is_confident, order_statistic_interval
+from tests.recommendation_reference import is_confident, order_statistic_interval
 from tests.test_realdata_usaid import (
     assert_statistics_match,
     reference_lines,
@@ -157,7 +157,7 @@ def expected_proposals(
 ) -> pd.DataFrame:
     """Proposed ERP lead-time changes: pairs with enough lines drifting beyond both tolerances
     whose recommendation (the p80, rounded up) differs from the plan and is confident (its
-    order-statistic interval bounded and not too wide, tests/lead_time_reference.py)."""
+    order-statistic interval bounded and not too wide, tests/recommendation_reference.py)."""
     assert POLICY["recommended_lead_time_quantile"] == 0.8  # reference_statistics gives p80
     joined = stats.join(planned.rename("planned"), how="inner")
     confident = joined[joined.n_ref >= POLICY["min_lines_for_recommendation"]].copy()

@@ -16,7 +16,7 @@ import yaml
 from dagster_project.cli import RunReport
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
 from tests.conftest import demo_pipeline
-from tests.lead_time_reference import is_confident, order_statistic_interval
+from tests.recommendation_reference import is_confident, order_statistic_interval
 
 VARS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 

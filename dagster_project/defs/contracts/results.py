@@ -2,30 +2,26 @@
 
 Every suite run is kept twice: one row per expectation in the data-quality history
 (``dq.contract_results`` in the pipeline database, published as ``marts.dq_contract_history``),
-and GX's own validation result as JSON under ``<warehouse>/validations/<run_id>/`` for Data
-Docs (``build_data_docs``). Both are written when the suite runs, so refused extracts and
-failed runs are kept too, although they publish nothing.
+and GX's own validation result as JSON under ``<warehouse>/validations/<run_id>/`` for the
+Data Docs the governance site renders (site/docs.py). Both are written when the suite runs,
+so refused extracts and failed runs are kept too, although they publish nothing.
 """
 
 
 import logging
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from dagster_project.contracts.saved_results import (
-    latest_validation_files,
     persist_validation_results,
-    validations_dir,
 )
-from dagster_project.contracts.suites import SuiteOutcome, outcomes_to_rows, write_data_docs
-from dagster_project.runtime.settings import EXPECTATIONS_DIR, Settings
+from dagster_project.contracts.suites import SuiteOutcome, outcomes_to_rows
+from dagster_project.runtime.settings import EXPECTATIONS_DIR
 from dagster_project.warehouse.dq_history import insert_dq_history
 
 CONTRACT_CHECK = "contract"  # the name of every Great Expectations check
 MAX_FAILURE_LINES = 10
-DATA_DOCS_RUNS = 5  # runs shown in Data Docs
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +100,3 @@ def _failure_lines(outcome: SuiteOutcome, severity: str) -> list[str]:
     prefix = f"{outcome.table}: "
     label = f"{outcome.table} [{outcome.source_file}]: " if outcome.source_file else prefix
     return [label + f.failure_line().removeprefix(prefix) for f in failures]
-
-
-def build_data_docs(settings: Settings, runs: int = DATA_DOCS_RUNS) -> Path | None:
-    """GX Data Docs of the last `runs` runs' saved results into <site_dir>/gx/, as GX writes
-    them (with its CDN links; the governance site publishes its own offline copy).
-
-    Returns gx/index.html, or None when no run has saved a validation result yet.
-    """
-    files = latest_validation_files(validations_dir(settings.pipeline_db), runs)
-    if not files:
-        return None
-    return write_data_docs(files, settings.site_dir)

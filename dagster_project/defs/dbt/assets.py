@@ -8,7 +8,6 @@ from its name: models under models/<layer>/ get the key [<layer>, <model>] and t
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -49,14 +48,17 @@ def ensure_manifest() -> None:
     newest = max(p.stat().st_mtime for p in files if p.exists())
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return
-    env = {**os.environ, **get_settings().dbt_env()}
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
-        check=True,
-        env=env,
-        cwd=DBT_PROJECT_DIR,
-    )
+    # The one dbt runner (dbt_resource), writing the manifest where the assets read it; dbt
+    # reads the paths from the environment (settings.dbt_env) like every run does.
+    saved = dict(os.environ)
+    os.environ.update(get_settings().dbt_env())
+    try:
+        dbt_resource().cli(
+            ["parse", "--quiet"], target_path=dbt_project.manifest_path.parent
+        ).wait()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 STEWARD_GROUP = "steward_inputs"
