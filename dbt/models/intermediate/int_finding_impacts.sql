@@ -7,7 +7,8 @@
     - lead_time_drift: |drift_days| x the part's daily demand (mean over its demand weeks,
       summed over plants): stock carried, or missing, for the days the plan is wrong;
     - safety_stock_deviation, stale_safety_stock: |recommended - current safety stock| (stale:
-      only with a recommendation);
+      only with a recommendation, and 0 where the same part and plant has a deviation
+      finding: the same money, counted once);
     - false_availability: the shortage behind the false flag, required - on hand (>= 0);
     - duplicate_part_records: the part's stock on hand (latest snapshot, all plants), held
       under more than one item record;
@@ -120,6 +121,18 @@ finding_numbers as (
 
 ),
 
+-- a stale safety stock whose part and plant also have a deviation finding costs the same
+-- money: counted once, on the deviation
+deviating_safety_stocks as (
+
+    select distinct
+        canonical_part_id,
+        plant
+    from findings
+    where finding_type = 'safety_stock_deviation'
+
+),
+
 quantities as (
 
     select
@@ -132,6 +145,10 @@ quantities as (
                 then
                     abs(finding_numbers.drift_days)
                     * daily_demand.daily_demand
+            when
+                finding_numbers.finding_type = 'stale_safety_stock'
+                and deviating_safety_stocks.plant is not null
+                then null
             when finding_numbers.finding_type in ('safety_stock_deviation', 'stale_safety_stock')
                 then abs(
                         finding_numbers.recommended_safety_stock
@@ -160,6 +177,12 @@ quantities as (
                     || {{ number_text('abs(finding_numbers.drift_days)') }}
                     || ' d x daily demand '
                     || coalesce({{ number_text('daily_demand.daily_demand') }}, 'unknown')
+            when
+                finding_numbers.finding_type = 'stale_safety_stock'
+                and deviating_safety_stocks.plant is not null
+                then
+                    'counted once, on the safety_stock_deviation finding of the same part and '
+                    || 'plant'
             when finding_numbers.finding_type in ('safety_stock_deviation', 'stale_safety_stock')
                 then
                     'safety stock gap |'
@@ -216,6 +239,10 @@ quantities as (
         on finding_numbers.canonical_part_id = daily_demand.canonical_part_id
     left join stock_on_hand as own_stock
         on finding_numbers.canonical_part_id = own_stock.canonical_part_id
+    left join deviating_safety_stocks
+        on
+            finding_numbers.canonical_part_id = deviating_safety_stocks.canonical_part_id
+            and finding_numbers.plant = deviating_safety_stocks.plant
     left join stock_on_hand as related_stock
         on finding_numbers.related_canonical_part_id = related_stock.canonical_part_id
 
@@ -232,6 +259,8 @@ final as (
         case
             when quantity_basis is null
                 then 'no monetary measure for ' || finding_type
+            when quantity_basis like 'counted once%'
+                then quantity_basis || ': 0'
             when impact_quantity is null
                 then quantity_basis || ': quantity unknown, 0'
             when unit_price is null
