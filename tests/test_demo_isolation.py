@@ -48,10 +48,22 @@ def marts_content(settings: Settings) -> dict[str, list[tuple]]:
         names = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()]
-        return {
-            name: sorted(con.execute(f'select * from marts."{name}"').fetchall(), key=repr)
-            for name in names if name not in RUN_DEPENDENT
-        }
+        # Timestamps are the runs' clock (first_seen_at, last_seen_at, closed_at, ...), not data.
+        clock = {(r[0], r[1]) for r in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and data_type like 'TIMESTAMP%'"
+        ).fetchall()}
+
+        def rows(name: str) -> list[tuple]:
+            columns = ", ".join(
+                f'"{c}"' for (c,) in con.execute(
+                    "select column_name from information_schema.columns where "
+                    "table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [name]).fetchall() if (name, c) not in clock)
+            return sorted(con.execute(f'select {columns} from marts."{name}"').fetchall(),
+                          key=repr)
+
+        return {name: rows(name) for name in names if name not in RUN_DEPENDENT}
 
 
 def raw_files(settings: Settings) -> set[str]:

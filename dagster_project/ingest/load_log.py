@@ -17,7 +17,8 @@ and when it was taken out. Two kinds:
   the landing folder holds one extract that is not demo, every demo extract is retracted and the
   demo files still in landing are ignored; a demo extract whose file left the landing folder
   (or was regenerated with other content) is retracted too. A retired demo extract loads again
-  if its file is back and no own extract is there.
+  if its file is back and no own extract is there. The governance history kept so far (findings,
+  proposals: warehouse/kept_history.py) was the demo's and is forgotten with it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.warehouse.kept_history import forget_kept_history
 
 LOAD_LOG = "raw._load_log"
 DEMO_MARKER = "__demo__"
@@ -195,6 +198,9 @@ def retire_demo(
             continue
         retract(con, extract, RETRACTED_DEMO, reason)
         retired.append(extract)
+    if retired:
+        # The finding and change-set history so far is the demo's: it leaves with it.
+        forget_kept_history(con)
     return retired
 
 

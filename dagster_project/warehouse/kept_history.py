@@ -81,3 +81,12 @@ def keep_published_history(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         table.store: int(con.execute(f"select count(*) from {table.store}").fetchone()[0])
         for table in present
     }
+
+
+def forget_kept_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the kept history: it described data that left raw as a whole (the demo retiring
+    for a user's own extracts), whose findings and proposals must not show as the user's
+    resolved or superseded ones."""
+    for table in KEPT_TABLES:
+        con.execute(f"drop table if exists {table.store}")
+
