@@ -447,11 +447,13 @@ def unusual_world() -> ExtractSet:
          "select recommended_lead_time_days, erp_planned_lead_time_days "
          "from marts.mart_supplier_lead_times where canonical_part_number = 'ДЕТАЛЬ-0001'",
          [(0, 10)]),
-        ("... and it is proposed to the ERP",
-         "select part_number, current_value, proposed_value "
-         "from marts.proposed_erp_purchasing_info_lead_times "
-         "where part_number = 'ДЕТАЛЬ-0001'",
-         [("ДЕТАЛЬ-0001", 10, 0)]),
+        # Few lines: the p80's interval has no upper bound, so the drift finding asks for a
+        # review naming the 0-day estimate instead of proposing it (README "Decisions").
+        ("... and its drift finding names the 0-day estimate",
+         "select count(*) > 0 from marts.mart_master_data_exceptions "
+         "where canonical_part_number = 'ДЕТАЛЬ-0001' and finding_type = 'lead_time_drift' "
+         "and proposed_change like '%estimate of 0 days%'",
+         [(True,)]),
         ("every line of the cancelled part is excluded as cancelled",
          "select distinct exclusion_reason from marts.fct_po_line_lead_times "
          "where po_number = 'PO-CXL'", [("cancelled",)]),
