@@ -154,9 +154,10 @@ def test_findings_age_resolve_reopen_and_follow_waivers(shared_run, monkeypatch,
     assert pd.isna(third_history[fixed["finding_id"]]["resolved_at"])
     assert third_history[waived["finding_id"]]["times_reopened"] == 0
 
-    # Run 4: a refused extract blocks the run; the kept history does not move.
+    # Run 4: a refused extract blocks the run; the kept history does not move. (Named as a demo
+    # file: an own file would retire the demo, and its history with it, load_log.py.)
     before = kept_history(settings)
-    bad = settings.landing_dir / "erp_goods_receipts" / "erp_goods_receipts__bad.csv"
+    bad = settings.landing_dir / "erp_goods_receipts" / "erp_goods_receipts__demo__2099-01-03.csv"
     bad.write_text(
         "receipt_id,po_number,po_line,part_number,receipt_date,quantity,uom,movement_type,"
         "reverses_receipt_id\n"
