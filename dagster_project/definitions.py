@@ -9,12 +9,13 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs.contracts.checks import build_mart_checks
-from dagster_project.defs.dbt.assets import build_dbt_assets, dbt_resource
+from dagster_project.defs.dbt.assets import build_dbt_assets
 from dagster_project.defs.ingest.assets import raw_assets
 from dagster_project.defs.ops.automation import build_automation
 from dagster_project.defs.publish.assets import build_serving_asset
 from dagster_project.defs.site.assets import governance_site
 from dagster_project.resources import Warehouse
+from dagster_project.resources.dbt import dbt_resource
 from dagster_project.runtime.settings import Settings, get_settings
 
 FULL_PIPELINE = "full_pipeline"
@@ -37,7 +38,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         jobs=[full_pipeline_job],
         schedules=schedules,
         sensors=sensors,
-        resources={"warehouse": Warehouse.from_settings(settings), "dbt": dbt_resource()},
+        resources={"warehouse": Warehouse.from_settings(settings), "dbt": dbt_resource(settings)},
         # One process, one step at a time: DuckDB has a single writer and dbt is another process.
         executor=dg.in_process_executor,
     )

@@ -9,12 +9,10 @@ own target and log paths, so that concurrent dbt runs (the pipeline, other tests
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.dbt.assets import dbt_resource
 from dagster_project.ingest.extracts import (
     discover_extracts,
     ensure_raw_schema,
@@ -23,6 +21,7 @@ from dagster_project.ingest.extracts import (
     pending_extracts,
     stage_extract,
 )
+from dagster_project.resources.dbt import dbt_resource
 
 
 def load_landing(landing_dir: Path, database: Path) -> dict[str, int]:
@@ -48,25 +47,18 @@ def run_dbt(
     check: bool = True,
 ) -> bool:
     """Run ``dbt <args>`` on database through the project's one dbt runner, the Dagster
-    resource the pipeline uses (defs/dbt/assets.py dbt_resource), with its own target folder
-    under work_dir so concurrent runs never share dbt/target; True when dbt succeeded."""
+    resource the pipeline uses (resources/dbt.py dbt_resource), outside any asset, with its
+    own target and log folders under work_dir so concurrent runs never share dbt/target;
+    True when dbt succeeded."""
     command = [*args, "--log-path", str(work_dir / "dbt_logs")]
     if vars_yaml:
         command += ["--vars", vars_yaml]
-    previous = os.environ.get("PLANSIGNAL_PIPELINE_DB")
-    os.environ["PLANSIGNAL_PIPELINE_DB"] = str(database)  # dbt/profiles.yml reads it
-    try:
-        invocation = dbt_resource().cli(
-            command, target_path=work_dir / "dbt_target", raise_on_error=False
-        )
-        lines = [str(event.raw_event.get("info", {}).get("msg", ""))
-                 for event in invocation.stream_raw_events()]
-        ok = invocation.is_successful()
-    finally:
-        if previous is None:
-            os.environ.pop("PLANSIGNAL_PIPELINE_DB", None)
-        else:
-            os.environ["PLANSIGNAL_PIPELINE_DB"] = previous
+    invocation = dbt_resource().cli(
+        command, target_path=work_dir / "dbt_target", raise_on_error=False, pipeline_db=database
+    )
+    lines = [str(event.raw_event.get("info", {}).get("msg", ""))
+             for event in invocation.stream_raw_events()]
+    ok = invocation.is_successful()
     if check and not ok:
         tail = "\n".join(lines[-40:])
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{tail}\n{invocation.get_error()}")

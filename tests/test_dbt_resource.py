@@ -1,4 +1,5 @@
-"""The dbt resource's shortcut for dbt's version (defs/dbt/assets.py, PlansignalDbtCliResource)."""
+"""The dbt resource (resources/dbt.py): its shortcut for dbt's version, the environment it
+gives dbt, and the pruning of per-run target folders (defs/dbt/assets.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.dbt.assets import (
-    PlansignalDbtCliResource,
-    dbt_resource,
-    prune_run_targets,
-)
+from dagster_project.defs.dbt.assets import prune_run_targets
+from dagster_project.resources.dbt import PlansignalDbtCliResource, dbt_resource
 
 
 def test_version_shortcut_agrees_with_dbt_itself() -> None:
@@ -22,6 +20,24 @@ def test_version_shortcut_agrees_with_dbt_itself() -> None:
     assert isinstance(resource, PlansignalDbtCliResource)
     asked = DbtCliResource._cli_version.func(resource)  # runs `dbt --version`
     assert resource._cli_version == asked
+
+
+def test_dbt_gets_the_resources_environment_only_while_it_starts(monkeypatch, tmp_path: Path):
+    seen: dict[str, str] = {}
+
+    def start(self: DbtCliResource, args: list[str], **kwargs: object) -> str:
+        seen.update(os.environ)  # dagster-dbt copies os.environ into dbt's environment
+        return "started"
+
+    monkeypatch.setattr(DbtCliResource, "cli", start)
+    monkeypatch.delenv("PLANSIGNAL_PIPELINE_DB", raising=False)
+    resource = dbt_resource()
+    assert resource.cli(["parse"], pipeline_db=tmp_path / "own.duckdb") == "started"
+    assert seen["PLANSIGNAL_PIPELINE_DB"] == str(tmp_path / "own.duckdb")
+    assert seen["PLANSIGNAL_DECISIONS_DIR"] == resource.env["PLANSIGNAL_DECISIONS_DIR"]
+    assert "PLANSIGNAL_PIPELINE_DB" not in os.environ  # put back once dbt has started
+    resource.cli(["parse"])
+    assert seen["PLANSIGNAL_PIPELINE_DB"] == resource.env["PLANSIGNAL_PIPELINE_DB"]
 
 
 def test_old_per_run_target_folders_are_pruned(tmp_path: Path) -> None:

@@ -95,10 +95,10 @@ def gx_checks() -> dict[str, str]:
 
 
 def _dbt_manifest() -> dict[str, Any]:
-    from dagster_project.defs.dbt.assets import dbt_project, ensure_manifest
+    from dagster_project.resources.dbt import ensure_manifest
 
-    ensure_manifest()  # reparses when any dbt file is newer than the manifest
-    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    manifest = ensure_manifest()  # reparses when any dbt file is newer than the manifest
+    return json.loads(manifest.read_text(encoding="utf-8"))
 
 
 def dbt_test_name(node: dict[str, Any]) -> str:

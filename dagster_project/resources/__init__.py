@@ -2,7 +2,9 @@
 
 Owns ``Warehouse`` (the paths of a run, read-write connections to the pipeline database, the
 pipeline lock taken when a run starts, recovery after a killed run) and failing a Dagster run
-whose process died. May import ``runtime`` and ``warehouse``; ``defs/`` builds on it.
+whose process died; ``resources/dbt.py`` is the one way the project runs dbt (the Dagster dbt
+resource, also used outside Dagster by the manifest parse and the tests). May import
+``runtime`` and ``warehouse``; ``defs/`` builds on it.
 """
 
 from __future__ import annotations

@@ -6,60 +6,19 @@ from its name: models under models/<layer>/ get the key [<layer>, <model>] and t
 """
 
 
-import os
 import shutil
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
-from importlib import metadata
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
-from packaging import version
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from dagster_project.defs.ops.build_gate import open_build_gate
 from dagster_project.governance.decisions import ensure_decision_files
 from dagster_project.resources import Warehouse
-from dagster_project.runtime.settings import DBT_PROJECT_DIR, dbt_executable, get_settings
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_INPUT_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
-
-
-def ensure_manifest() -> None:
-    """Parse the dbt project when its manifest is missing or older than any project file.
-
-    The asset definitions are read from the manifest, so a stale one would describe models
-    that no longer exist (or miss new ones); every entry point (CLI, tests, dagster dev) comes
-    through here, so none needs its own parse step.
-    """
-    manifest = dbt_project.manifest_path
-    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in DBT_INPUT_DIRS:
-        files.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
-    newest = max(p.stat().st_mtime for p in files if p.exists())
-    if manifest.exists() and manifest.stat().st_mtime >= newest:
-        return
-    # The one dbt runner (dbt_resource), writing the manifest where the assets read it; dbt
-    # reads the paths from the environment (settings.dbt_env) like every run does.
-    saved = dict(os.environ)
-    os.environ.update(get_settings().dbt_env())
-    try:
-        dbt_resource().cli(
-            ["parse", "--quiet"], target_path=dbt_project.manifest_path.parent
-        ).wait()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
+from dagster_project.resources.dbt import PlansignalDbtCliResource, dbt_project, ensure_manifest
+from dagster_project.runtime.settings import get_settings
 
 STEWARD_GROUP = "steward_inputs"
 # Unit tests check the SQL logic, not the data: they run in `make test`
@@ -96,18 +55,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
     A function, not a module-level definition, so importing this module does no work.
     """
-    ensure_manifest()
-
     @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
+        manifest=ensure_manifest(),
+        project=dbt_project(),
         dagster_dbt_translator=translator,
     )
     def plansignal_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+        context: dg.AssetExecutionContext, dbt: PlansignalDbtCliResource, warehouse: Warehouse
     ) -> Iterator[Any]:
-        # dbt reads the pipeline database path from the environment (dbt/profiles.yml).
-        os.environ["PLANSIGNAL_PIPELINE_DB"] = warehouse.pipeline_db
         # Nothing changed since the last publish: yield nothing, so Dagster skips the (optional)
         # dbt outputs and everything downstream of them (defs/ops/build_gate.py).
         # A fresh PLANSIGNAL_DECISIONS_DIR gets header-only decision files, so the models that
@@ -116,7 +71,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         gate = open_build_gate(context, warehouse, DBT_BUILD_ARGS)
         if gate.unchanged:
             return
-        invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
+        invocation = dbt.cli(
+            list(DBT_BUILD_ARGS), context=context, pipeline_db=warehouse.pipeline_path
+        )
         try:
             yield from gate.stream(invocation)
             # The site's dbt docs describe this build, compiled SQL included (defs/site).
@@ -165,34 +122,7 @@ def prune_run_targets(target_root: Path, op_name: str, keep: int = KEEP_RUN_TARG
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class PlansignalDbtCliResource(DbtCliResource):
-    """DbtCliResource without two fixed costs of dagster-dbt's per-invocation set-up.
-
-    - dagster-dbt runs `dbt --version` in a subprocess (about 2 s). The dbt this project runs
-      is the one installed beside its interpreter (settings.dbt_executable), so its version is
-      the installed dbt-core's; any other dbt executable is still asked.
-    - dagster-dbt loads a dbt adapter in the Dagster process (about 1.5 s). It needs one only to
-      fetch row counts and column metadata after the build, which this project does not ask
-      for (the raw assets and contracts report row counts themselves).
-    tests/test_dbt_resource.py fails when dagster-dbt renames either hook.
-    """
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
-
-    @cached_property
-    def _cli_version(self) -> version.Version:  # overrides dagster-dbt's private hook
-        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
-            return version.parse(metadata.version("dbt-core"))
-        return super()._cli_version
-
-
-def dbt_resource() -> DbtCliResource:
-    return PlansignalDbtCliResource(
-        project_dir=dbt_project,
-        profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=dbt_executable(),
-    )
-
-
-__all__ = ["build_dbt_assets", "dbt_project", "dbt_resource"]
+__all__ = [
+    "BUILD_MANIFEST", "build_dbt_assets", "dbt_docs_target", "keep_build_manifest",
+    "prune_run_targets",
+]

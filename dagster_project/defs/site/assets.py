@@ -13,18 +13,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.dbt.assets import BUILD_MANIFEST, dbt_docs_target
 from dagster_project.defs.publish.assets import SERVING_KEY
 from dagster_project.resources import Warehouse
+from dagster_project.resources.dbt import PlansignalDbtCliResource
 from dagster_project.site import DbtDocs, build_site, published_status
 
 DBT_DOCS_PAGE = "site_dbt_docs.html"  # the last good static page, beside dbt's target files
 WHAT_DBT_DOCS_SHOW = "models, sources, tests and lineage of the dbt project"
 
 
-def generate_dbt_docs(dbt: DbtCliResource, pipeline_db: Path) -> DbtDocs:
+def generate_dbt_docs(dbt: PlansignalDbtCliResource, pipeline_db: Path) -> DbtDocs:
     """Run ``dbt docs generate --static`` through the resource; the page or why there is none.
 
     With the build's manifest in the target folder dbt does not compile again
@@ -42,10 +42,10 @@ def generate_dbt_docs(dbt: DbtCliResource, pipeline_db: Path) -> DbtDocs:
         args.append("--no-compile")
     generated = target / "static_index.html"
     generated.unlink(missing_ok=True)
-    # dbt reads the pipeline database path from the environment (dbt/profiles.yml).
-    os.environ["PLANSIGNAL_PIPELINE_DB"] = str(pipeline_db)
     try:
-        invocation = dbt.cli(args, target_path=target, raise_on_error=False).wait()
+        invocation = dbt.cli(
+            args, target_path=target, raise_on_error=False, pipeline_db=pipeline_db
+        ).wait()
         error = invocation.get_error()
     except Exception as exc:  # dbt docs are a view: never fail the site for them
         error = exc
@@ -75,7 +75,7 @@ def last_dbt_docs(pipeline_db: Path) -> DbtDocs:
                 "contract pass rates, findings, per-part evidence, GX Data Docs, dbt docs.",
 )
 def governance_site(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: DbtCliResource
+    context: dg.AssetExecutionContext, warehouse: Warehouse, dbt: PlansignalDbtCliResource
 ) -> dg.MaterializeResult:
     dbt_docs = generate_dbt_docs(dbt, warehouse.pipeline_path)
     if dbt_docs.page is None:
