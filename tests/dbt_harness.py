@@ -13,29 +13,19 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.extracts import (
-    discover_extracts,
-    ensure_raw_schema,
-    merge_extract,
-    next_load_time,
-    pending_extracts,
-    stage_extract,
-)
+from dagster_project.ingest.extracts import ingest_landing
 from dagster_project.resources.dbt import dbt_resource
 
 
 def load_landing(landing_dir: Path, database: Path) -> dict[str, int]:
     """Stage and merge every extract under landing_dir into raw.* of database; rows per table."""
-    rows: dict[str, int] = {}
     with duckdb.connect(str(database)) as con:
-        ensure_raw_schema(con)
-        for table, paths in discover_extracts(landing_dir).items():
-            new, _ = pending_extracts(con, table, paths)
-            for extract in new:
-                staged = stage_extract(con, extract, next_load_time(con))
-                merge_extract(con, staged)
-                rows[table] = rows.get(table, 0) + staged.row_count
-    return rows
+        loaded = ingest_landing(con, landing_dir)
+    return {
+        table: sum(staged.row_count for staged in ingest.merged)
+        for table, ingest in loaded.items()
+        if ingest.merged
+    }
 
 
 def run_dbt(

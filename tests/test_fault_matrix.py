@@ -367,7 +367,7 @@ def test_corrected_reextract_wins_in_staging(tmp_path: Path) -> None:
 
 
 def test_utf8_character_across_read_blocks_is_still_utf8(tmp_path: Path) -> None:
-    from dagster_project.ingest.extracts import READ_BLOCK, detect_encoding
+    from dagster_project.ingest.encodings import READ_BLOCK, detect_encoding
 
     head = f"{SUPPLIERS}\nS1,"
     pad = "x" * (READ_BLOCK - len(head.encode()) - 1)  # "é" (2 bytes) straddles the boundary

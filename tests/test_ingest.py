@@ -12,6 +12,7 @@ from dagster_project.ingest.extracts import (
     LandingError,
     discover_extracts,
     ensure_raw_schema,
+    ingest_table,
     merge_extract,
     next_load_time,
     pending_extracts,
@@ -36,10 +37,7 @@ def con():
 
 
 def load(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
-    new, _ = pending_extracts(con, table, [path])
-    for extract in new:
-        staged = stage_extract(con, extract, next_load_time(con))
-        merge_extract(con, staged)
+    ingest_table(con, table, [path])
     return con.execute(f"select count(*) from raw.{table}").fetchone()[0]
 
 

@@ -22,7 +22,7 @@ from dagster_project.contracts import suites as contracts
 from dagster_project.ingest.extracts import (
     discover_extracts,
     ensure_raw_schema,
-    merge_extract,
+    ingest_landing,
     next_load_time,
     pending_extracts,
     stage_extract,
@@ -55,11 +55,7 @@ SAP_ROWS = {
 def ingest_all(landing: Path) -> duckdb.DuckDBPyConnection:
     """Load every landing file exactly as the pipeline does (stage, then merge)."""
     con = duckdb.connect()
-    ensure_raw_schema(con)
-    for table, paths in discover_extracts(landing).items():
-        new, _ = pending_extracts(con, table, paths)
-        for extract in new:
-            merge_extract(con, stage_extract(con, extract, next_load_time(con)))
+    ingest_landing(con, landing)
     return con
 
 

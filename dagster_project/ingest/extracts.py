@@ -34,7 +34,6 @@ folder. Line ends may be LF, CRLF or CR alone.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 import tempfile
@@ -47,6 +46,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.encodings import UTF16_BOMS, detect_encoding, transcode_to_utf8
 from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
 from dagster_project.ingest.load_log import (
     LOAD_LOG,
@@ -63,12 +63,8 @@ from dagster_project.warehouse.sql import quote_ident, quote_literal
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 # DuckDB refuses CSV lines longer than 2 MB by default; descriptions may be of any length.
 MAX_LINE_BYTES = 64 * 1024 * 1024
-READ_BLOCK = 1 << 20
-UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Characters DuckDB's file readers treat as a glob pattern in a path.
 GLOB_CHARACTERS = frozenset("*?[]{}")
-# Bytes Windows-1252 leaves undefined: a file holding one is read as Latin-1 instead.
-_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 class LandingError(Exception):
@@ -275,51 +271,6 @@ def _first_line_error(exc: Exception) -> str:
         )
         return f"malformed CSV at line {located.group(1)}: {reason[:200]}"
     return first[:300]
-
-
-def detect_encoding(path: Path) -> str:
-    """'utf-8' (BOM or not), 'utf-16' (with BOM), else 'cp1252' or, failing that, 'latin-1'.
-
-    Pure ASCII blocks skip the decoder, so checking a large export costs about one read.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    cp1252_ok = True
-    valid_utf8 = True
-    with path.open("rb") as handle:
-        head = handle.read(2)
-        if head in UTF16_BOMS:
-            return "utf-16"
-        handle.seek(0)
-        for block in iter(lambda: handle.read(READ_BLOCK), b""):
-            if valid_utf8 and not (block.isascii() and not decoder.getstate()[0]):
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    valid_utf8 = False
-            if cp1252_ok and _CP1252_UNDEFINED.search(block):
-                cp1252_ok = False
-            if not valid_utf8 and not cp1252_ok:
-                break
-    if valid_utf8:
-        try:
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
-    return "cp1252" if cp1252_ok else "latin-1"
-
-
-def transcode_to_utf8(path: Path, encoding: str, work_dir: Path) -> Path:
-    """A UTF-8 copy of ``path`` in ``work_dir`` (line ends and content otherwise unchanged)."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    target = work_dir / f"{uuid.uuid4().hex}{path.suffix.lower()}"
-    with (
-        path.open("r", encoding=encoding, newline="") as source,
-        target.open("w", encoding="utf-8", newline="") as sink,
-    ):
-        for chunk in iter(lambda: source.read(READ_BLOCK), ""):
-            sink.write(chunk)
-    return target
 
 
 def stage_extract(
@@ -593,3 +544,15 @@ def ingest_table(
             log(f"{extract.path}: extra column(s) kept out of raw and ignored: "
                 + ", ".join(staged.extra_columns))
     return result
+
+
+def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, TableIngest]:
+    """Every table's new extracts under landing_dir into raw.*, unvalidated (tests, tools).
+
+    The pipeline ingests table by table (one asset each, the raw contract validating); this is
+    the same staging and merging without the contracts, for loading a fixture folder.
+    """
+    return {
+        table: ingest_table(con, table, paths)
+        for table, paths in discover_extracts(landing_dir).items()
+    }

@@ -18,19 +18,14 @@ renamed as (
         upper(nullif(trim(uom), '')) as uom,
         upper(trim(movement_type)) as movement_type,
         nullif(trim(reverses_receipt_id), '') as reverses_receipt_id,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['receipt_id']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['receipt_id']) }}
 
 ),
 
@@ -49,7 +44,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

@@ -13,19 +13,14 @@ renamed as (
         part_number,
         nullif(trim(plant), '') as plant,
         cast(on_hand_qty as double) as on_hand_qty,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['snapshot_date', 'part_number', 'plant']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['snapshot_date', 'part_number', 'plant']) }}
 
 ),
 
@@ -39,7 +34,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

@@ -16,19 +16,14 @@ renamed as (
         upper(trim(status)) as item_status,
         nullif(trim(manufacturer_part_number), '') as manufacturer_part_number,
         cast(updated_at as timestamp) as updated_at,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['part_number']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['part_number']) }}
 
 ),
 
@@ -45,7 +40,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

@@ -20,19 +20,14 @@ renamed as (
         upper(nullif(trim(uom), '')) as uom,
         upper(trim(line_status)) as line_status,
         cast(updated_at as timestamp) as updated_at,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['po_number', 'po_line']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['po_number', 'po_line']) }}
 
 ),
 
@@ -54,7 +49,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

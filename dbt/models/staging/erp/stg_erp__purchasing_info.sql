@@ -18,19 +18,14 @@ renamed as (
         upper(nullif(trim(currency), '')) as currency,
         cast(preferred as boolean) as is_preferred,
         cast(last_reviewed_date as date) as last_reviewed_date,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['part_number', 'supplier_id']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['part_number', 'supplier_id']) }}
 
 ),
 
@@ -49,7 +44,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

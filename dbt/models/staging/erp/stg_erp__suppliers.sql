@@ -13,19 +13,14 @@ renamed as (
         nullif(trim(supplier_name), '') as supplier_name,
         upper(nullif(trim(country), '')) as country_code,
         upper(trim(status)) as supplier_status,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['supplier_id']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['supplier_id']) }}
 
 ),
 
@@ -39,7 +34,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

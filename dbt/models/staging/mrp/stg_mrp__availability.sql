@@ -15,19 +15,14 @@ renamed as (
         cast(required_qty as double) as required_qty,
         cast(available_qty as double) as available_qty,
         upper(trim(status)) as mrp_status,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['as_of_date', 'part_number', 'plant']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['as_of_date', 'part_number', 'plant']) }}
 
 ),
 
@@ -43,7 +38,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

@@ -13,19 +13,14 @@ renamed as (
         nullif(trim(plant), '') as plant,
         cast(week_start as date) as week_start,
         cast(demand_qty as double) as demand_qty,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['part_number', 'plant', 'week_start']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['part_number', 'plant', 'week_start']) }}
 
 ),
 
@@ -39,7 +34,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 

@@ -18,19 +18,14 @@ renamed as (
         cast(fixed_lot_size as double) as fixed_lot_size,
         cast(min_lot_size as double) as min_lot_size,
         cast(last_changed_date as date) as last_changed_date,
-        _source_file as source_file,
-        cast(_loaded_at as timestamp) as loaded_at,
-        _row_hash as row_hash
+        {{ landing_provenance_columns() }}
     from source
 
 ),
 
 deduplicated as (
 
-    select
-        *,
-        {{ latest_extract_rank(['part_number', 'plant']) }} as extract_rank
-    from renamed
+    {{ latest_extract('renamed', ['part_number', 'plant']) }}
 
 ),
 
@@ -49,7 +44,6 @@ final as (
         source_file,
         loaded_at
     from deduplicated
-    where extract_rank = 1
 
 )
 
