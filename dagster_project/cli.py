@@ -24,6 +24,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,12 @@ import duckdb
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
 from dagster_project.governance.decisions import DecisionError, decide_match, waive_finding
-from dagster_project.governance.status import RunRecord, save_last_run, status_lines
+from dagster_project.governance.status import (
+    RunRecord,
+    save_last_run,
+    stale_extract_lines,
+    status_lines,
+)
 from dagster_project.ingest.extracts import LandingError, discover_extracts, ensure_raw_schema
 from dagster_project.ingest.load_log import (
     RETRACTED_BY_COMMAND,
@@ -42,6 +48,7 @@ from dagster_project.ingest.load_log import (
     own_extracts_present,
     retract,
 )
+from dagster_project.progress import DBT_STEP, RunProgress
 from dagster_project.runtime.run_lock import Holder, PipelineBusy, PipelineLock, lock_path_for
 from dagster_project.runtime.settings import Settings, get_settings
 from dagster_project.warehouse.build_state import run_outcome
@@ -129,6 +136,7 @@ def run_pipeline(
     quiet_dbt: bool = True,
     wait: bool = False,
     force: bool = False,
+    quiet: bool = True,
 ) -> RunReport:
     """Execute the full pipeline job in this process, recorded in the Dagster instance.
 
@@ -137,6 +145,7 @@ def run_pipeline(
 
     Takes the pipeline lock first: raises PipelineBusy when another run holds it, unless
     ``wait``. ``force`` rebuilds dbt even when nothing changed since the last publish.
+    Unless ``quiet``, each stage is printed as it finishes (progress.py).
     """
     settings = settings or get_settings()
     lock = PipelineLock.acquire(
@@ -145,12 +154,14 @@ def run_pipeline(
         on_wait=_tell_waiting,
     )
     try:
-        return _run_locked(settings, log_level, quiet_dbt, force)
+        return _run_locked(settings, log_level, quiet_dbt, force, quiet)
     finally:
         lock.release()
 
 
-def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool) -> RunReport:
+def _run_locked(
+    settings: Settings, log_level: str, quiet_dbt: bool, force: bool, quiet: bool
+) -> RunReport:
     prepare_dagster_home(settings)
     from dagster_project.definitions import FULL_PIPELINE, build_defs
     from dagster_project.defs.publish.assets import SERVING_KEY
@@ -159,13 +170,20 @@ def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool
     job = defs.resolve_job_def(FULL_PIPELINE)
     log_path = run_log_path(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    dbt_models = sum(len(a.keys) for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)
+                     and a.op.name == DBT_STEP)
+    progress = RunProgress(sys.stdout, dbt_models, quiet=quiet)  # before stdout goes to the log
+    run_id = str(uuid.uuid4())  # known before the run starts, so progress can listen to it
     with contextlib.ExitStack() as stack:
+        stack.callback(progress.close)
         if quiet_dbt:
             log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
             stack.enter_context(contextlib.redirect_stdout(log_file))
         instance = stack.enter_context(dg.DagsterInstance.get())
+        progress.attach(instance, run_id)
         result = job.execute_in_process(
             instance=instance,
+            run_id=run_id,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             tags={FORCE_TAG: "true"} if force else None,
@@ -247,6 +265,7 @@ def write_site(settings: Settings, report: RunReport | None) -> str:
         build_site(
             settings.pipeline_db, settings.serving_db, settings.site_dir, status,
             dbt_docs=last_dbt_docs(settings.pipeline_db),
+            extract_max_age_days=settings.extract_max_age_days,
         )
     )
 
@@ -318,6 +337,8 @@ def print_summary(report: RunReport, settings: Settings, site_index: str) -> Non
     coverage = window_coverage_line(settings.serving_db)
     if coverage:
         print(coverage, file=out)
+    for line in stale_extract_lines(settings):
+        print(line, file=out)
     print("marts in the serving database (rows):", file=out)
     for name, rows in report.mart_rows.items():
         print(f"  marts.{name:<32} {rows:>10,}", file=out)
@@ -366,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline headless")
     run.add_argument("--verbose", action="store_true", help="show Dagster's INFO log")
+    run.add_argument("--quiet", action="store_true", help="no progress lines, the summary only")
     run.add_argument(
         "--wait", action="store_true",
         help="when another pipeline run is in progress, wait for it instead of refusing",
@@ -408,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         if code or args.no_run:
             return code
         return run_and_report(settings)
-    return run_and_report(settings, args.verbose, args.wait, args.force)
+    return run_and_report(settings, args.verbose, args.wait, args.force, args.quiet)
 
 
 def add_review_parser(sub: argparse._SubParsersAction) -> None:
@@ -529,13 +551,14 @@ def demo_clean(settings: Settings) -> int:
 
 
 def run_and_report(
-    settings: Settings, verbose: bool = False, wait: bool = False, force: bool = False
+    settings: Settings, verbose: bool = False, wait: bool = False, force: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Run the pipeline, write the site if the run did not, print the summary; exit code."""
     try:
         report = run_pipeline(
             settings, log_level="INFO" if verbose else "WARNING", quiet_dbt=not verbose,
-            wait=wait, force=force,
+            wait=wait, force=force, quiet=quiet,
         )
     except PipelineBusy as exc:
         print(f"plansignal: {exc}; not starting a second run (use --wait to queue behind it)",

@@ -37,6 +37,7 @@ SETTINGS_VARS = (
     "PLANSIGNAL_SERVING_DB",
     "PLANSIGNAL_SITE_DIR",
     "PLANSIGNAL_DECISIONS_DIR",
+    "PLANSIGNAL_EXTRACT_MAX_AGE_DAYS",
     "DAGSTER_HOME",
 )
 
@@ -85,6 +86,14 @@ def demo_pipeline(
         yield point_settings_at(monkeypatch, root), report
     finally:
         monkeypatch.undo()
+
+
+@pytest.fixture(scope="module")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, RunReport]]:
+    """The session's published demo run (scale 0.03, seed 11): read it, never change it."""
+    with demo_pipeline(tmp_path_factory, "plansignal", 0.03, 11) as (settings, report):
+        assert report.exit_code == 0, report.step_failures + report.blocking_failures
+        yield settings, report
 
 
 def private_copy(monkeypatch: pytest.MonkeyPatch, settings: Settings, root: Path) -> Settings:

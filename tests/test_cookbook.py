@@ -21,7 +21,6 @@ import pytest
 from dagster_project.cli import RunReport
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.warehouse.change_sets import write_change_sets
-from tests.conftest import demo_pipeline
 from tooling.planning_quality import measure
 
 COOKBOOK = DBT_PROJECT_DIR / "cookbook.md"
@@ -35,10 +34,8 @@ CHANGE_SETS = {
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunReport]:
-    with demo_pipeline(tmp_path_factory, "cookbook", 0.03, 11) as (settings, report):
-        assert report.exit_code == 0, report.step_failures + report.blocking_failures
-        yield settings, report
+def published(shared_demo: tuple[Settings, RunReport]) -> tuple[Settings, RunReport]:
+    return shared_demo
 
 
 def test_cookbook_has_ten_questions():

@@ -23,12 +23,13 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": {"runtime", "warehouse"},
     "mapping": {"runtime", "warehouse", "ingest"},
     "contracts": {"runtime", "warehouse"},
-    "governance": {"runtime", "warehouse"},
+    "governance": {"runtime", "warehouse", "ingest"},
     "site": {"runtime", "warehouse", "ingest", "contracts"},
     "resources": {"runtime", "warehouse", "ingest", "contracts"},
     "defs": {"runtime", "warehouse", "ingest", "contracts", "resources", "site", "governance"},
     "cli": {"runtime", "warehouse", "ingest", "contracts", "resources", "site", "defs",
-            "definitions", "governance"},
+            "definitions", "governance", "progress"},
+    "progress": {"defs"},
     "definitions": {"runtime", "resources", "defs"},
 }
 # Only these may import the site (a leaf).

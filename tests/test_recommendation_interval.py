@@ -15,17 +15,14 @@ import yaml
 
 from dagster_project.cli import RunReport
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
-from tests.conftest import demo_pipeline
 from tests.recommendation_reference import is_confident, order_statistic_interval
 
 VARS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunReport]:
-    with demo_pipeline(tmp_path_factory, "plansignal", 0.03, 11) as (settings, report):
-        assert report.exit_code == 0, report.step_failures + report.blocking_failures
-        yield settings, report
+def published(shared_demo: tuple[Settings, RunReport]) -> tuple[Settings, RunReport]:
+    return shared_demo
 
 
 def test_interval_bounds_are_the_order_statistics_python_picks(published):

@@ -4,7 +4,7 @@ Owns the steward decision files that ``plansignal review`` writes (``decisions.p
 ``match_decisions.csv`` and ``finding_waivers.csv`` in ``PLANSIGNAL_DECISIONS_DIR``, checked
 against what the serving database shows before anything is written) and the answer to
 ``plansignal status`` (``status.py``: the last run, what blocked it, how old the served data
-is, which decisions wait for the next run). The dbt models read the decisions
-(``models/staging/steward``); this room never runs the pipeline. May import ``runtime`` and
-``warehouse``.
+is, which decisions wait for the next run, how fresh each landing table's extracts are). The
+dbt models read the decisions (``models/staging/steward``); this room never runs the
+pipeline. May import ``runtime``, ``warehouse`` and ``ingest`` (extract freshness).
 """

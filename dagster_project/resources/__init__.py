@@ -49,6 +49,8 @@ class Warehouse(dg.ConfigurableResource):
     site_dir: str
     truth_dir: str
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    # A landing table whose newest extract is older is stale (ingest/freshness.py).
+    extract_max_age_days: float = 7.0
 
     _lock: PipelineLock | None = PrivateAttr(default=None)
 
@@ -61,6 +63,7 @@ class Warehouse(dg.ConfigurableResource):
             landing_dir=str(settings.landing_dir),
             pipeline_db=str(settings.pipeline_db),
             serving_db=str(settings.serving_db),
+            extract_max_age_days=settings.extract_max_age_days,
             site_dir=str(settings.site_dir),
             truth_dir=str(settings.truth_dir),
             lock_wait_seconds=lock_wait_seconds,

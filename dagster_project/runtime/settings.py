@@ -18,6 +18,9 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_DECISIONS_DIR  | <repo>/dbt/decisions (steward decision |
 |                           | files, committed like the mappings)   |
 | DAGSTER_HOME              | <repo>/.dagster_home                  |
+| PLANSIGNAL_EXTRACT_MAX_AGE_DAYS | 7: a landing table whose newest   |
+|                           | extract was loaded longer ago is stale |
+|                           | (the run warns; ingest/freshness.py)  |
 """
 
 from __future__ import annotations
@@ -46,6 +49,19 @@ def _path(var: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _days(var: str, default: float) -> float:
+    value = os.environ.get(var)
+    if not value:
+        return default
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if days <= 0:
+        raise SystemExit(f"plansignal: {var}={value!r} is not a positive number of days")
+    return days
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -58,6 +74,7 @@ class Settings:
     site_dir: Path
     decisions_dir: Path
     dagster_home: Path
+    extract_max_age_days: float = 7.0
 
     @property
     def exports_dir(self) -> Path:
@@ -92,4 +109,5 @@ def get_settings() -> Settings:
         site_dir=_path("PLANSIGNAL_SITE_DIR", data_dir / "site"),
         decisions_dir=_path("PLANSIGNAL_DECISIONS_DIR", DECISIONS_DIR),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
+        extract_max_age_days=_days("PLANSIGNAL_EXTRACT_MAX_AGE_DAYS", 7.0),
     )

@@ -60,13 +60,14 @@ def gather(
     gx_runs: int = 1,
     dbt_docs: DbtDocs | None = None,
     top_parts: int = 25,
+    extract_max_age_days: float = 7.0,
 ) -> SiteInputs:
     """Read what the site shows: contract history, marts, GX results, the dbt docs page."""
     pipeline_db, serving_db = Path(pipeline_db), Path(serving_db)
     if validations is None:
         validations = latest_validation_files(validations_dir(pipeline_db), gx_runs)
     return SiteInputs(
-        quality=queries.read_quality(pipeline_db, serving_db),
+        quality=queries.read_quality(pipeline_db, serving_db, extract_max_age_days),
         marts=queries.read_marts(serving_db, top_parts),
         validations=list(validations),
         dbt_docs=dbt_docs_or_previous(dbt_docs, Path(site_dir)),
@@ -95,6 +96,7 @@ def build_site(
     dbt_docs: DbtDocs | None = None,
     top_parts: int = 25,
     top_rows: int = queries.TOP_ROWS,
+    extract_max_age_days: float = 7.0,
 ) -> Path:
     """Write the whole site into `site_dir` and return its index.html.
 
@@ -102,12 +104,14 @@ def build_site(
     `gx_runs` runs under <warehouse>/validations (about 35 ms per suite run to render).
     `dbt_docs`: the page ``dbt docs generate --static`` wrote (the site asset makes it); None
     or a failed one keeps the site's current dbt docs. `top_parts`: how many of the
-    worklist's top parts get an evidence page. Phase timings are logged at INFO.
+    worklist's top parts the home page lists (every part with a finding gets an evidence
+    page). Phase timings are logged at INFO.
     """
     site_dir = Path(site_dir)
     t0 = time.perf_counter()
     inputs = gather(pipeline_db, serving_db, site_dir, validations=validations,
-                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts)
+                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts,
+                    extract_max_age_days=extract_max_age_days)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="plansignal-site-") as scratch:
         files = render(inputs, status_line, Path(scratch), top_rows)

@@ -186,6 +186,12 @@ INDEX_COLS = {
     "findings": FINDING_COLS, "drift": DRIFT_COLS, "safety": SAFETY_COLS,
     "availability": AVAILABILITY_COLS,
     "marts": [Col("mart", "mart"), Col("rows", "rows", "num")],
+    "freshness": [
+        Col("table_name", "landing table"), Col("newest_file", "newest extract"),
+        Col("loaded_at", "loaded (UTC)"), Col("age_days", "age (days)", "num"),
+        Col("extracts", "extracts in raw", "num"), Col("business_date", "newest date in data"),
+        Col("stale", "", "flag", flag="warn"),
+    ],
     "impact": IMPACT_COLS,
     "impact_totals": [Col("currency", "currency"), Col("impact", "impact", "num"),
                       Col("findings", "findings with a cost", "num")],

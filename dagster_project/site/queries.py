@@ -12,17 +12,22 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from dagster_project.ingest.freshness import landing_freshness
 
 Row = dict[str, Any]
 log = logging.getLogger(__name__)
 
 TREND_RUNS = 30  # contract runs shown in the pass-rate trend
 TOP_ROWS = 12  # rows per table on the index page
-DETAIL_ROWS = 2000  # rows per detail page (the marts hold the rest)
+# Rows a detail page holds: all of them (paged in the browser, site.js) up to this ceiling, which
+# keeps one HTML file openable; a page that reaches it says so.
+DETAIL_ROWS = 200_000
 SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
 EXCLUDED_ROWS = 50  # excluded PO lines listed per part
 
@@ -87,6 +92,9 @@ class QualityData:
     trend: list[Row] = field(default_factory=list)
     failures: list[Row] = field(default_factory=list)
     note: str = ""
+    # Per landing table: newest extract, load time, age, newest business date (freshness.py).
+    freshness: list[Row] = field(default_factory=list)
+    extract_max_age_days: float = 7.0
 
 
 @dataclass
@@ -195,8 +203,39 @@ def _contract_sql(relation: str) -> dict[str, str]:
     }
 
 
-def read_quality(pipeline_db: Path, serving_db: Path) -> QualityData:
-    """Contract history from the pipeline database, else the serving copy (published runs)."""
+def read_freshness(pipeline_db: Path, max_age_days: float) -> list[Row]:
+    """Each landing table's newest extract (ingest/freshness.py); empty if unreadable."""
+    if not pipeline_db.exists():
+        return []
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        with _read_only(pipeline_db) as con:
+            tables = landing_freshness(con, now, max_age_days)
+    except duckdb.IOException:
+        return []
+    return [
+        {"table_name": f.table, "newest_file": f.newest_file, "loaded_at": f.loaded_at,
+         "age_days": None if f.loaded_at is None else round(f.age_days(now) or 0.0, 1),
+         "extracts": f.extracts,
+         "business_date": (f"{f.business_date_column} {f.newest_business_date}"
+                           if f.business_date_column else None),
+         "stale": "STALE" if f.stale else ""}
+        for f in tables
+    ]
+
+
+def read_quality(
+    pipeline_db: Path, serving_db: Path, extract_max_age_days: float = 7.0
+) -> QualityData:
+    """Contract history from the pipeline database, else the serving copy (published runs);
+    the extracts' freshness from the pipeline database."""
+    data = _read_contract_history(pipeline_db, serving_db)
+    data.freshness = read_freshness(pipeline_db, extract_max_age_days)
+    data.extract_max_age_days = extract_max_age_days
+    return data
+
+
+def _read_contract_history(pipeline_db: Path, serving_db: Path) -> QualityData:
     candidates = [(pipeline_db, "dq", "contract_results"),
                   (serving_db, "marts", "dq_contract_history")]
     notes = []
@@ -374,12 +413,14 @@ def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
 
 
 def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    """Evidence for the worklist's top parts: a handful of set-based queries for all of them."""
-    ids = [f["canonical_part_id"] for f in data.top_findings]
+    """Evidence for every part with a finding: a handful of set-based queries for all of them."""
+    con.execute("""
+        create or replace temp table site_parts as
+        select canonical_part_id from ranked_findings where canonical_part_id is not null
+        group by canonical_part_id order by min(worklist_rank)""")
+    ids = [r[0] for r in con.execute("select canonical_part_id from site_parts").fetchall()]
     if not ids:
         return
-    con.execute("create or replace temp table site_parts (canonical_part_id varchar)")
-    con.executemany("insert into site_parts values (?)", [[i] for i in ids])
 
     def by_part(sql: str) -> dict[str, list[Row]]:
         grouped: dict[str, list[Row]] = {}

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 
 import duckdb
 
+from dagster_project.warehouse.sql import quote_literal
+
 DQ_SCHEMA = "dq"
 DQ_TABLE = "contract_results"
 DQ_HISTORY = f"{DQ_SCHEMA}.{DQ_TABLE}"
@@ -33,10 +35,35 @@ DQ_HISTORY_COLUMNS: dict[str, str] = {
 }
 
 
+# Written on the table as DuckDB comments, so the published copy describes itself like the marts.
+DQ_HISTORY_DESCRIPTION = (
+    "One row per expectation per data-contract (Great Expectations) run: raw contracts per "
+    "extract, mart contracts per build, refused extracts and blocked runs included."
+)
+DQ_HISTORY_COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "run_id": "The Dagster run that validated.",
+    "suite": "The expectation suite (expectations/<suite>.json).",
+    "table_name": "The validated table, schema.table (raw.* or marts.*).",
+    "expectation_type": "The expectation, e.g. expect_column_values_to_be_between.",
+    "column_name": "The column the expectation checks; null for table-level expectations.",
+    "kwargs_json": "The expectation's arguments as JSON.",
+    "severity": "ERROR (blocks the publish) or WARNING (reported only).",
+    "success": "Whether the expectation held.",
+    "observed_value": "What GX observed, as JSON text.",
+    "unexpected_count": "Rows that broke the expectation.",
+    "element_count": "Rows evaluated.",
+    "validated_at": "When it was validated (UTC).",
+    "source_file": "The extract file a raw contract ran on; null for marts.",
+}
+
+
 def ensure_dq_history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {DQ_SCHEMA}")
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in DQ_HISTORY_COLUMNS.items())
     con.execute(f"create table if not exists {DQ_HISTORY} ({columns})")
+    con.execute(f"comment on table {DQ_HISTORY} is {quote_literal(DQ_HISTORY_DESCRIPTION)}")
+    for name, text in DQ_HISTORY_COLUMN_DESCRIPTIONS.items():
+        con.execute(f"comment on column {DQ_HISTORY}.{name} is {quote_literal(text)}")
 
 
 def insert_dq_history(

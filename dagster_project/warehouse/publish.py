@@ -62,6 +62,29 @@ def remove_leftovers(serving_path: Path) -> list[Path]:
     return removed
 
 
+def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str) -> int:
+    """Put the comments of ``source`` (schema.table here) and its columns on ``target``.
+
+    dbt writes each model's and column's description as a DuckDB comment (persist_docs); the
+    copy into the serving file keeps them, so `duckdb_columns()` there describes every column.
+    Returns how many comments were set.
+    """
+    schema, table = source.split(".", 1)
+    where = "database_name = current_database() and schema_name = ? and table_name = ?"
+    found = con.execute(
+        f"select null, comment from duckdb_tables() where {where} and comment is not null "
+        f"union all select null, comment from duckdb_views() "
+        f"where {where.replace('table_name', 'view_name')} and comment is not null "
+        f"union all select column_name, comment from duckdb_columns() "
+        f"where {where} and comment is not null",
+        [schema, table] * 3,
+    ).fetchall()
+    for column, comment in found:
+        on = f"table {target}" if column is None else f"column {target}.{quote_ident(column)}"
+        con.execute(f"comment on {on} is {quote_literal(comment)}")
+    return len(found)
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     serving_path: Path,
@@ -78,12 +101,10 @@ def publish(
     try:
         con.execute(f"create schema {alias}.{schema}")
         for source, target in tables:
-            con.execute(
-                f"create table {alias}.{schema}.{quote_ident(target)} as select * from {source}"
-            )
-            count = con.execute(
-                f"select count(*) from {alias}.{schema}.{quote_ident(target)}"
-            ).fetchone()[0]
+            copy = f"{alias}.{schema}.{quote_ident(target)}"
+            con.execute(f"create table {copy} as select * from {source}")
+            copy_comments(con, source, copy)
+            count = con.execute(f"select count(*) from {copy}").fetchone()[0]
             published.append(PublishedTable(source, target, int(count)))
         con.execute(f"checkpoint {alias}")
         con.execute(f"detach {alias}")

@@ -4,8 +4,9 @@
 #}
 
 -- Shown in Dagster as a check on mart_safety_stock_review (z for the recommended
--- safety stock); the test itself reads no model.
-{{ config(meta={'dagster': {'ref': {'name': 'mart_safety_stock_review'}}}) }}
+-- safety stock); the test reads no model: the depends_on line attaches it (a singular test without a
+-- dependency would be no asset check and Dagster would log an observation instead).
+-- depends_on: {{ ref('mart_safety_stock_review') }}
 
 with
 

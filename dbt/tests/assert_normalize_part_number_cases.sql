@@ -5,8 +5,9 @@
 #}
 
 -- Shown in Dagster as a check on int_part_aliases (the macro keys every alias);
--- the test itself reads no model.
-{{ config(meta={'dagster': {'ref': {'name': 'int_part_aliases'}}}) }}
+-- the test reads no model: the depends_on line attaches it (a singular test without a
+-- dependency would be no asset check and Dagster would log an observation instead).
+-- depends_on: {{ ref('int_part_aliases') }}
 
 with
 

@@ -5,8 +5,9 @@
 #}
 
 -- Shown in Dagster as a check on mart_availability_check (its id is the surrogate key of
--- date, part number and plant); the test itself reads no model.
-{{ config(meta={'dagster': {'ref': {'name': 'mart_availability_check'}}}) }}
+-- date, part number and plant); the test reads no model: the depends_on line attaches it (a singular test without a
+-- dependency would be no asset check and Dagster would log an observation instead).
+-- depends_on: {{ ref('mart_availability_check') }}
 
 with
 

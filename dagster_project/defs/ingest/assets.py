@@ -8,6 +8,7 @@ the same table wait behind it, so extracts always merge in name order.
 """
 
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -25,6 +26,7 @@ from dagster_project.ingest.extracts import (
     discover_extracts,
     ingest_table,
 )
+from dagster_project.ingest.freshness import landing_freshness
 from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
 from dagster_project.ingest.load_log import own_extracts_present
 from dagster_project.resources import Warehouse
@@ -101,6 +103,14 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
                     retire_demo_extracts=own_present,
                 )
                 total_rows = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
+                now = datetime.now(UTC).replace(tzinfo=None)
+                [fresh] = landing_freshness(
+                    con, now, warehouse.extract_max_age_days, tables=[table.name]
+                )
+            if fresh.stale:
+                # A real warning: the export feeding this table may have stopped.
+                context.log.warning(f"stale extract (PLANSIGNAL_EXTRACT_MAX_AGE_DAYS="
+                                    f"{warehouse.extract_max_age_days:g}): {fresh.describe(now)}")
         except LandingError as exc:
             # One line naming the file; extracts merged before it stay merged, it stays put.
             raise dg.Failure(description=str(exc)) from None
@@ -126,6 +136,8 @@ def build_raw_asset(table: LandingTable) -> dg.AssetsDefinition:
                     [e.path.name for e in result.ignored_demo]
                 ),
                 "dagster/row_count": int(total_rows),
+                "newest_extract": fresh.newest_file or "",
+                "newest_extract_stale": fresh.stale,
             },
         )
 

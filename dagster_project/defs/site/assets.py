@@ -83,6 +83,7 @@ def governance_site(
     index = build_site(
         warehouse.pipeline_path, warehouse.serving_path, warehouse.site_path,
         status_line=published_status(context.run_id), dbt_docs=dbt_docs,
+        extract_max_age_days=warehouse.extract_max_age_days,
     )
     site = index.parent
     return dg.MaterializeResult(metadata={
