@@ -33,6 +33,7 @@ import duckdb
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
 from dagster_project.governance.decisions import DecisionError, decide_match, waive_finding
+from dagster_project.governance.notify import notify_run, record_payload
 from dagster_project.governance.status import RunRecord, save_last_run, status_lines
 from dagster_project.ingest.extracts import LandingError, discover_extracts, ensure_raw_schema
 from dagster_project.ingest.load_log import (
@@ -199,14 +200,17 @@ def _run_locked(settings: Settings, log_level: str, quiet_dbt: bool, force: bool
     report.mart_rows = serving_row_counts(settings)
     if report.exit_code == 0 and not report.published:
         report.unchanged_since = run_outcome(settings.pipeline_db, report.run_id)
-    save_last_run(settings, RunRecord(
+    record = RunRecord(
         run_id=report.run_id,
         finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         outcome=report.outcome,
         blocking=[line.splitlines()[0] for line in report.blocking_failures]
         + report.step_failures,
         unchanged_since=report.unchanged_since,
-    ))
+    )
+    save_last_run(settings, record)
+    # Blocked or failed (or any run, PLANSIGNAL_NOTIFY_ON=always): never changes the result.
+    notify_run(settings, record_payload(settings, record, report.step_failures))
     return report
 
 

@@ -18,6 +18,18 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_DECISIONS_DIR  | <repo>/dbt/decisions (steward decision |
 |                           | files, committed like the mappings)   |
 | DAGSTER_HOME              | <repo>/.dagster_home                  |
+
+Failure notification (governance/notify.py; not paths, but read here too, so the environment
+is read in one place):
+
+| variable                  | default                               |
+|---------------------------|---------------------------------------|
+| PLANSIGNAL_NOTIFY_URL     | unset: the run summary (JSON) is POSTed |
+|                           | here when a run blocks or fails       |
+| PLANSIGNAL_NOTIFY_COMMAND | unset: a shell command that gets the  |
+|                           | same JSON on stdin                    |
+| PLANSIGNAL_NOTIFY_ON      | failure (blocked or failed runs);     |
+|                           | always: every run, published too      |
 """
 
 from __future__ import annotations
@@ -58,6 +70,10 @@ class Settings:
     site_dir: Path
     decisions_dir: Path
     dagster_home: Path
+    # Where a run's summary goes when it blocks or fails (governance/notify.py).
+    notify_url: str | None = None
+    notify_command: str | None = None
+    notify_on: str = "failure"  # failure | always
 
     @property
     def exports_dir(self) -> Path:
@@ -92,4 +108,7 @@ def get_settings() -> Settings:
         site_dir=_path("PLANSIGNAL_SITE_DIR", data_dir / "site"),
         decisions_dir=_path("PLANSIGNAL_DECISIONS_DIR", DECISIONS_DIR),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
+        notify_url=os.environ.get("PLANSIGNAL_NOTIFY_URL", "").strip() or None,
+        notify_command=os.environ.get("PLANSIGNAL_NOTIFY_COMMAND", "").strip() or None,
+        notify_on=os.environ.get("PLANSIGNAL_NOTIFY_ON", "").strip().lower() or "failure",
     )
