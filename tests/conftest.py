@@ -38,6 +38,10 @@ SETTINGS_VARS = (
     "PLANSIGNAL_SITE_DIR",
     "PLANSIGNAL_DECISIONS_DIR",
     "DAGSTER_HOME",
+    # A developer's own notification target is never sent a test run's summary.
+    "PLANSIGNAL_NOTIFY_URL",
+    "PLANSIGNAL_NOTIFY_COMMAND",
+    "PLANSIGNAL_NOTIFY_ON",
 )
 
 
