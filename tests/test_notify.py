@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from dagster_project.governance.notify import (
@@ -264,3 +265,57 @@ def test_blocked_cli_run_posts_once_and_keeps_its_exit_code(
         "run_id"] == body["run_id"]
     err = capsys.readouterr().err
     assert "PLANSIGNAL_NOTIFY_COMMAND failed: exit status 3" in err
+    # The daemon's sensor reads the same facts from the run's events.
+    from dagster_project.defs.ops.notify import daemon_run_payload
+
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(body["run_id"])
+        again = daemon_run_payload(settings, instance, run, failed=True)
+    assert (again["outcome"], again["blocking"], again["step_failures"]) == (
+        "blocked", body["blocking"], body["step_failures"])
+
+
+def _blocked_toy_run(instance):
+    """A toy job whose ERROR contract fails (the sensor reads only events, not the pipeline)."""
+
+    @dg.asset(key=["raw", "toy"])
+    def toy() -> int:
+        return 1
+
+    @dg.asset_check(asset=toy, name="contract", blocking=True)
+    def contract() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+
+    @dg.asset(key=["marts", "after"], deps=[toy])
+    def after() -> None:
+        pass
+
+    job = dg.Definitions(
+        assets=[toy, after], asset_checks=[contract], jobs=[dg.define_asset_job("toy_job")]
+    ).resolve_job_def("toy_job")
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    return instance.get_run_by_id(result.run_id)
+
+
+def test_failure_sensor_sends_a_dagster_run_as_blocked(tmp_settings, receiver):
+    from dagster_project.definitions import full_pipeline_job
+    from dagster_project.defs.ops.notify import build_notify_sensors
+
+    settings = with_notify(tmp_settings, notify_url=receiver.url)
+    failure_sensor, success_sensor = build_notify_sensors(full_pipeline_job, settings)
+    with dg.instance_for_test() as instance:
+        run = _blocked_toy_run(instance)
+        (event,) = [e.dagster_event for e in instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)]
+        context = dg.build_run_status_sensor_context(
+            sensor_name=failure_sensor.name, dagster_event=event, dagster_instance=instance,
+            dagster_run=run,
+        ).for_run_failure()
+        skip = failure_sensor(context)
+    assert "notification sent" in skip.skip_message
+    (got,) = receiver.received
+    assert got.body["outcome"] == "blocked" and got.body["launched_by"] == "dagster"
+    assert got.body["blocking"] == ["raw/toy [contract]"]
+    assert got.body["run_id"] == run.run_id
+    assert success_sensor.name == "notify_on_run_success"
