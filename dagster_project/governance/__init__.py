@@ -7,6 +7,7 @@ against what the serving database shows before anything is written), the answer 
 is, which decisions wait for the next run), and the failure notification (``notify.py``: a
 blocked or failed run's summary as JSON to ``PLANSIGNAL_NOTIFY_URL`` and/or
 ``PLANSIGNAL_NOTIFY_COMMAND``, never changing the run's result). The dbt models read the
-decisions (``models/staging/steward``); this room never runs the pipeline. May import ``runtime`` and
+decisions (``models/staging/steward``); this room never runs the pipeline. May import
+``runtime`` and
 ``warehouse``.
 """
