@@ -8,6 +8,5 @@ is, which decisions wait for the next run), and the failure notification (``noti
 blocked or failed run's summary as JSON to ``PLANSIGNAL_NOTIFY_URL`` and/or
 ``PLANSIGNAL_NOTIFY_COMMAND``, never changing the run's result). The dbt models read the
 decisions (``models/staging/steward``); this room never runs the pipeline. May import
-``runtime`` and
-``warehouse``.
+``runtime`` and ``warehouse``.
 """
