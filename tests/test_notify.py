@@ -275,8 +275,8 @@ def test_blocked_cli_run_posts_once_and_keeps_its_exit_code(
         "blocked", body["blocking"], body["step_failures"])
 
 
-def _blocked_toy_run(instance):
-    """A toy job whose ERROR contract fails (the sensor reads only events, not the pipeline)."""
+def _toy_run(instance, contract_passes: bool = False):
+    """A toy job whose ERROR contract fails or passes (the sensor reads only events)."""
 
     @dg.asset(key=["raw", "toy"])
     def toy() -> int:
@@ -284,7 +284,7 @@ def _blocked_toy_run(instance):
 
     @dg.asset_check(asset=toy, name="contract", blocking=True)
     def contract() -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR)
+        return dg.AssetCheckResult(passed=contract_passes, severity=dg.AssetCheckSeverity.ERROR)
 
     @dg.asset(key=["marts", "after"], deps=[toy])
     def after() -> None:
@@ -294,28 +294,36 @@ def _blocked_toy_run(instance):
         assets=[toy, after], asset_checks=[contract], jobs=[dg.define_asset_job("toy_job")]
     ).resolve_job_def("toy_job")
     result = job.execute_in_process(instance=instance, raise_on_error=False)
-    assert not result.success
+    assert result.success == contract_passes
     return instance.get_run_by_id(result.run_id)
 
 
-def test_failure_sensor_sends_a_dagster_run_as_blocked(tmp_settings, receiver):
+def test_sensors_send_dagster_launched_runs(tmp_settings, receiver):
     from dagster_project.definitions import full_pipeline_job
     from dagster_project.defs.ops.notify import build_notify_sensors
 
     settings = with_notify(tmp_settings, notify_url=receiver.url)
     failure_sensor, success_sensor = build_notify_sensors(full_pipeline_job, settings)
     with dg.instance_for_test() as instance:
-        run = _blocked_toy_run(instance)
-        (event,) = [e.dagster_event for e in instance.all_logs(
-            run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)]
-        context = dg.build_run_status_sensor_context(
-            sensor_name=failure_sensor.name, dagster_event=event, dagster_instance=instance,
-            dagster_run=run,
-        ).for_run_failure()
-        skip = failure_sensor(context)
-    assert "notification sent" in skip.skip_message
-    (got,) = receiver.received
-    assert got.body["outcome"] == "blocked" and got.body["launched_by"] == "dagster"
-    assert got.body["blocking"] == ["raw/toy [contract]"]
-    assert got.body["run_id"] == run.run_id
-    assert success_sensor.name == "notify_on_run_success"
+        run = _toy_run(instance)
+        skip = failure_sensor(status_context(instance, run, failure_sensor).for_run_failure())
+        assert "notification sent" in skip.skip_message
+        (got,) = receiver.received
+        assert got.body["outcome"] == "blocked" and got.body["launched_by"] == "dagster"
+        assert got.body["blocking"] == ["raw/toy [contract]"]
+        assert got.body["run_id"] == run.run_id
+        # A successful run: only with PLANSIGNAL_NOTIFY_ON=always.
+        good = _toy_run(instance, contract_passes=True)
+        skip = success_sensor(status_context(instance, good, success_sensor))
+        assert "PLANSIGNAL_NOTIFY_ON=always" in skip.skip_message and len(receiver.received) == 1
+        _, always_sensor = build_notify_sensors(
+            full_pipeline_job, dataclasses.replace(settings, notify_on="always"))
+        always_sensor(status_context(instance, good, always_sensor))
+    assert [r.body["outcome"] for r in receiver.received] == ["blocked", "nothing new"]
+
+
+def status_context(instance, run, sensor):
+    (event,) = [e.dagster_event for e in instance.all_logs(
+        run.run_id, of_type={dg.DagsterEventType.RUN_FAILURE, dg.DagsterEventType.RUN_SUCCESS})]
+    return dg.build_run_status_sensor_context(
+        sensor_name=sensor.name, dagster_event=event, dagster_instance=instance, dagster_run=run)
