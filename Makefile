@@ -10,7 +10,7 @@ SEED ?= 42
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-e2e test-spark install map demo-data demo-clean retract ui site bench lint clean
+.PHONY: run test test-e2e test-spark install lock map demo-data demo-clean retract ui site bench lint clean
 
 run: $(STAMP)
 	$(PY) -m tooling.demo_data --if-empty --scale $(SCALE) --seed $(SEED)
@@ -35,12 +35,20 @@ test-spark: $(STAMP)
 
 install: $(STAMP)
 
-# Reinstall only when the dependency list changed.
-$(STAMP): pyproject.toml
+# Reinstall only when the dependency list or the pins changed. constraints.txt pins every
+# package to the version the tests last passed on (`make lock` rewrites it from this venv), so a
+# fresh machine and CI install exactly those; pyproject.toml keeps the ranges that may work.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: install it, run `make test`, then pin.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	{ echo "# Pinned versions the tests passed on (make lock; make install uses them)."; \
+	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 # Map your own ERP's files onto the landing contract (data/mappings/README.md):
 #   make map MAPPING=sap_ecc INPUT=data/samples/sap [ARGS="--extract-date 2026-10-31 --check"]

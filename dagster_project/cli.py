@@ -33,7 +33,9 @@ import duckdb
 
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
+from dagster_project.defs.ops.notify import failure_message
 from dagster_project.governance.decisions import DecisionError, decide_match, waive_finding
+from dagster_project.governance.notify import notify_run, record_payload
 from dagster_project.governance.status import (
     RunRecord,
     save_last_run,
@@ -110,17 +112,6 @@ def prepare_dagster_home(settings: Settings) -> None:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
-def _failure_message(event: dg.DagsterEvent) -> str:
-    data = event.step_failure_data
-    if data.user_failure_data and data.user_failure_data.description:
-        return data.user_failure_data.description
-    if data.error is not None:
-        cause = data.error.cause or data.error
-        lines = (cause.message or data.error.message).strip().splitlines()
-        return lines[0] if lines else "step failed"
-    return "step failed"
-
-
 def run_log_path(settings: Settings) -> Path:
     return settings.warehouse_dir / "logs" / "last_run.log"
 
@@ -193,7 +184,7 @@ def _run_locked(
         error = event.step_failure_data.error
         if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
             continue  # a failed blocking contract: reported below with its expectations
-        report.step_failures.append(f"{event.step_key}: {_failure_message(event)}")
+        report.step_failures.append(f"{event.step_key}: {failure_message(event)}")
     for evaluation in result.get_asset_check_evaluations():
         key = evaluation.asset_key.to_user_string()
         status = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
@@ -217,14 +208,17 @@ def _run_locked(
     report.mart_rows = serving_row_counts(settings)
     if report.exit_code == 0 and not report.published:
         report.unchanged_since = run_outcome(settings.pipeline_db, report.run_id)
-    save_last_run(settings, RunRecord(
+    record = RunRecord(
         run_id=report.run_id,
         finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         outcome=report.outcome,
         blocking=[line.splitlines()[0] for line in report.blocking_failures]
         + report.step_failures,
         unchanged_since=report.unchanged_since,
-    ))
+    )
+    save_last_run(settings, record)
+    # Blocked or failed (or any run, PLANSIGNAL_NOTIFY_ON=always): never changes the result.
+    notify_run(settings, record_payload(settings, record, report.step_failures))
     return report
 
 

@@ -1,7 +1,7 @@
 """plansignal's Dagster definitions: raw -> dbt -> contracts -> publish -> site.
 
-Plus operations (defs/ops): a daily schedule, a new-extract sensor and a run watchdog for
-unattended runs under ``dagster dev``.
+Plus operations (defs/ops): a daily schedule, a new-extract sensor, a run watchdog and the
+failure notification sensors for unattended runs under ``dagster dev``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dagster_project.defs.contracts.checks import build_mart_checks
 from dagster_project.defs.dbt.assets import build_dbt_assets
 from dagster_project.defs.ingest.assets import raw_assets
 from dagster_project.defs.ops.automation import build_automation
+from dagster_project.defs.ops.notify import build_notify_sensors
 from dagster_project.defs.publish.assets import build_serving_asset
 from dagster_project.defs.site.assets import governance_site
 from dagster_project.resources import Warehouse
@@ -37,7 +38,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=build_mart_checks(),
         jobs=[full_pipeline_job],
         schedules=schedules,
-        sensors=sensors,
+        sensors=[*sensors, *build_notify_sensors(full_pipeline_job, settings)],
         resources={"warehouse": Warehouse.from_settings(settings), "dbt": dbt_resource(settings)},
         # One process, one step at a time: DuckDB has a single writer and dbt is another process.
         executor=dg.in_process_executor,

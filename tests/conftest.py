@@ -39,6 +39,10 @@ SETTINGS_VARS = (
     "PLANSIGNAL_DECISIONS_DIR",
     "PLANSIGNAL_EXTRACT_MAX_AGE_DAYS",
     "DAGSTER_HOME",
+    # A developer's own notification target is never sent a test run's summary.
+    "PLANSIGNAL_NOTIFY_URL",
+    "PLANSIGNAL_NOTIFY_COMMAND",
+    "PLANSIGNAL_NOTIFY_ON",
 )
 
 

@@ -409,7 +409,8 @@ def test_definitions_carry_schedule_sensor_and_watchdog() -> None:
     assert schedule.job_name == FULL_PIPELINE
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     sensors = {s.name: s for s in repo.sensor_defs}
-    assert set(sensors) == {"new_extract_sensor", "pipeline_watchdog"}
+    assert set(sensors) == {"new_extract_sensor", "pipeline_watchdog", "notify_on_run_failure",
+                            "notify_on_run_success"}
     assert sensors["new_extract_sensor"].job_name == FULL_PIPELINE
 
 

@@ -21,6 +21,18 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_EXTRACT_MAX_AGE_DAYS | 7: a landing table whose newest   |
 |                           | extract was loaded longer ago is stale |
 |                           | (the run warns; ingest/freshness.py)  |
+
+Failure notification (governance/notify.py; not paths, but read here too, so the environment
+is read in one place):
+
+| variable                  | default                               |
+|---------------------------|---------------------------------------|
+| PLANSIGNAL_NOTIFY_URL     | unset: the run summary (JSON) is POSTed |
+|                           | here when a run blocks or fails       |
+| PLANSIGNAL_NOTIFY_COMMAND | unset: a shell command that gets the  |
+|                           | same JSON on stdin                    |
+| PLANSIGNAL_NOTIFY_ON      | failure (blocked or failed runs);     |
+|                           | always: every run, published too      |
 """
 
 from __future__ import annotations
@@ -75,6 +87,10 @@ class Settings:
     decisions_dir: Path
     dagster_home: Path
     extract_max_age_days: float = 7.0
+    # Where a run's summary goes when it blocks or fails (governance/notify.py).
+    notify_url: str | None = None
+    notify_command: str | None = None
+    notify_on: str = "failure"  # failure | always
 
     @property
     def exports_dir(self) -> Path:
@@ -110,4 +126,7 @@ def get_settings() -> Settings:
         decisions_dir=_path("PLANSIGNAL_DECISIONS_DIR", DECISIONS_DIR),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
         extract_max_age_days=_days("PLANSIGNAL_EXTRACT_MAX_AGE_DAYS", 7.0),
+        notify_url=os.environ.get("PLANSIGNAL_NOTIFY_URL", "").strip() or None,
+        notify_command=os.environ.get("PLANSIGNAL_NOTIFY_COMMAND", "").strip() or None,
+        notify_on=os.environ.get("PLANSIGNAL_NOTIFY_ON", "").strip().lower() or "failure",
     )
