@@ -10,7 +10,8 @@ SEED ?= 42
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-e2e test-spark install lock map demo-data demo-clean retract ui site bench lint clean
+.PHONY: run test test-e2e test-spark install lock map demo-data demo-clean retract export ui site \
+	bench lint clean
 
 run: $(STAMP)
 	$(PY) -m tooling.demo_data --if-empty --scale $(SCALE) --seed $(SEED)
@@ -66,6 +67,11 @@ demo-clean: $(STAMP)
 retract: $(STAMP)
 	$(PY) -m dagster_project.cli retract "$(EXTRACT)" $(ARGS)
 
+# The worklist and the change sets as Excel, every mart as Parquet (docs/exports.md):
+#   make export [ARGS="--only worklist"]
+export: $(STAMP)
+	$(PY) -m dagster_project.cli export $(ARGS)
+
 ui: $(STAMP)
 	$(PY) -m dagster_project.cli init-home
 	$(VENV)/bin/dagster dev -m dagster_project.definitions
@@ -85,4 +91,4 @@ lint: $(STAMP)
 	$(VENV)/bin/sqlfluff lint dbt/models --config dbt/.sqlfluff
 
 clean:
-	rm -rf data/warehouse data/site dbt/target .dagster_home
+	rm -rf data/warehouse data/site data/exports dbt/target .dagster_home

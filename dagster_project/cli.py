@@ -6,6 +6,7 @@
     python -m dagster_project.cli site              # rewrite the governance site only
     python -m dagster_project.cli init-home         # write DAGSTER_HOME/dagster.yaml (make ui)
     plansignal status                               # last run, what blocked, served data age
+    plansignal export [--only PART]                 # worklist, change sets (xlsx), marts (parquet)
     plansignal review list | accept ID | reject ID | waive FINDING_ID --until DAY  (--by, --note)
 
 `plansignal` (a [project.scripts] entry) is this module's main: every subcommand above works as
@@ -34,6 +35,7 @@ import duckdb
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
 from dagster_project.defs.ops.notify import failure_message
+from dagster_project.exports.planner import PARTS, export_command
 from dagster_project.governance.decisions import DecisionError, decide_match, waive_finding
 from dagster_project.governance.notify import notify_run, record_payload
 from dagster_project.governance.status import (
@@ -260,6 +262,7 @@ def write_site(settings: Settings, report: RunReport | None) -> str:
             settings.pipeline_db, settings.serving_db, settings.site_dir, status,
             dbt_docs=last_dbt_docs(settings.pipeline_db),
             extract_max_age_days=settings.extract_max_age_days,
+            download_dirs=[settings.planner_exports_dir, settings.exports_dir],
         )
     )
 
@@ -403,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml (run queue of one)")
     sub.add_parser("status", help="the last run, what blocked it, the served data's age")
     add_review_parser(sub)
+    export = sub.add_parser("export", help="worklist, change sets as Excel, marts as Parquet")
+    export.add_argument("--only", choices=PARTS, help="write only this part")
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "status":
@@ -410,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "review":
         return review(settings, args)
+    if args.command == "export":
+        return export_command(settings, args.only)
     if args.command == "site":
         print(write_site(settings, None))
         return 0

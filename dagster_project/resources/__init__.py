@@ -51,6 +51,8 @@ class Warehouse(dg.ConfigurableResource):
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
     # A landing table whose newest extract is older is stale (ingest/freshness.py).
     extract_max_age_days: float = 7.0
+    # What `plansignal export` writes; the site links its files as downloads.
+    planner_exports_dir: str = ""
 
     _lock: PipelineLock | None = PrivateAttr(default=None)
 
@@ -64,6 +66,7 @@ class Warehouse(dg.ConfigurableResource):
             pipeline_db=str(settings.pipeline_db),
             serving_db=str(settings.serving_db),
             extract_max_age_days=settings.extract_max_age_days,
+            planner_exports_dir=str(settings.planner_exports_dir),
             site_dir=str(settings.site_dir),
             truth_dir=str(settings.truth_dir),
             lock_wait_seconds=lock_wait_seconds,

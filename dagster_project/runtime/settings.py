@@ -17,6 +17,8 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_SITE_DIR       | $PLANSIGNAL_DATA_DIR/site             |
 | PLANSIGNAL_DECISIONS_DIR  | <repo>/dbt/decisions (steward decision |
 |                           | files, committed like the mappings)   |
+| PLANSIGNAL_EXPORTS_DIR    | $PLANSIGNAL_DATA_DIR/exports (what    |
+|                           | `plansignal export` writes for planners) |
 | DAGSTER_HOME              | <repo>/.dagster_home                  |
 | PLANSIGNAL_EXTRACT_MAX_AGE_DAYS | 7: a landing table whose newest   |
 |                           | extract was loaded longer ago is stale |
@@ -33,6 +35,11 @@ is read in one place):
 |                           | same JSON on stdin                    |
 | PLANSIGNAL_NOTIFY_ON      | failure (blocked or failed runs);     |
 |                           | always: every run, published too      |
+
+Two export folders, not to be confused: ``planner_exports_dir`` (``PLANSIGNAL_EXPORTS_DIR``)
+holds the planners' workbooks and Parquet files ``plansignal export`` writes on request;
+the property ``exports_dir`` is the proposed-changes CSV folder the publish step rewrites
+next to the serving database (``<warehouse>/proposed_changes``, no variable of its own).
 """
 
 from __future__ import annotations
@@ -86,6 +93,8 @@ class Settings:
     site_dir: Path
     decisions_dir: Path
     dagster_home: Path
+    # `plansignal export` (dagster_project/exports): worklist.xlsx, change_sets.xlsx, parquet/.
+    planner_exports_dir: Path
     extract_max_age_days: float = 7.0
     # Where a run's summary goes when it blocks or fails (governance/notify.py).
     notify_url: str | None = None
@@ -94,6 +103,7 @@ class Settings:
 
     @property
     def exports_dir(self) -> Path:
+        """The proposed-changes CSVs (publish step); the planners' exports are elsewhere."""
         return exports_dir_for(self.serving_db)
 
     def dbt_env(self) -> dict[str, str]:
@@ -129,4 +139,5 @@ def get_settings() -> Settings:
         notify_url=os.environ.get("PLANSIGNAL_NOTIFY_URL", "").strip() or None,
         notify_command=os.environ.get("PLANSIGNAL_NOTIFY_COMMAND", "").strip() or None,
         notify_on=os.environ.get("PLANSIGNAL_NOTIFY_ON", "").strip().lower() or "failure",
+        planner_exports_dir=_path("PLANSIGNAL_EXPORTS_DIR", data_dir / "exports"),
     )

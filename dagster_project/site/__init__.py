@@ -7,10 +7,10 @@ Data Docs (gx/) and dbt docs (dbt/). Everything ships with the site: plotly.js a
 Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing comes from a CDN.
 
 `build_site` is one pass: gather (`queries` read both databases once; the saved GX results;
-the dbt docs page it is handed), render (`pages` fills the Jinja2 templates in templates/,
-`charts` the plotly figures, `docs` the Data Docs), write (`files` writes the whole tree beside
-the site folder and swaps it in). A leaf: it reads databases and files and writes the site
-folder, nothing else; it runs no process. The dbt docs page comes from the site asset
+the dbt docs page it is handed; `downloads` the exported files it links), render (`pages`
+fills the Jinja2 templates in templates/, `charts` the plotly figures, `docs` the Data Docs),
+write (`files` writes the whole tree beside the site folder and swaps it in). A leaf: it
+reads databases and files and writes the site folder, nothing else; it runs no process. The dbt docs page comes from the site asset
 (``defs/site``), which runs dbt through the Dagster dbt resource.
 """
 
@@ -28,6 +28,7 @@ from dagster_project.contracts.suites import SuiteOutcome
 
 from . import queries
 from .docs import DbtDocs, dbt_docs_files, dbt_docs_or_previous, gx_docs_files
+from .downloads import download_files, read_downloads
 from .files import SiteFiles, assets, write_site
 from .pages import render_pages
 
@@ -61,13 +62,16 @@ def gather(
     dbt_docs: DbtDocs | None = None,
     top_parts: int = 25,
     extract_max_age_days: float = 7.0,
+    download_dirs: Sequence[Path] = (),
 ) -> SiteInputs:
     """Read what the site shows: contract history, marts, GX results, the dbt docs page."""
     pipeline_db, serving_db = Path(pipeline_db), Path(serving_db)
     if validations is None:
         validations = latest_validation_files(validations_dir(pipeline_db), gx_runs)
+    quality = queries.read_quality(pipeline_db, serving_db, extract_max_age_days)
+    quality.downloads = read_downloads(download_dirs, serving_db)
     return SiteInputs(
-        quality=queries.read_quality(pipeline_db, serving_db, extract_max_age_days),
+        quality=quality,
         marts=queries.read_marts(serving_db, top_parts),
         validations=list(validations),
         dbt_docs=dbt_docs_or_previous(dbt_docs, Path(site_dir)),
@@ -82,7 +86,7 @@ def render(inputs: SiteInputs, status_line: str, scratch: Path,
     dbt_link, dbt_files = dbt_docs_files(inputs.dbt_docs)
     pages = render_pages(inputs.quality, inputs.marts, status_line, [gx_link, dbt_link],
                          plotly_version, top_rows)
-    return files | gx_files | dbt_files | pages
+    return files | gx_files | dbt_files | pages | download_files(inputs.quality.downloads)
 
 
 def build_site(
@@ -97,6 +101,7 @@ def build_site(
     top_parts: int = 25,
     top_rows: int = queries.TOP_ROWS,
     extract_max_age_days: float = 7.0,
+    download_dirs: Sequence[Path] = (),
 ) -> Path:
     """Write the whole site into `site_dir` and return its index.html.
 
@@ -105,13 +110,14 @@ def build_site(
     `dbt_docs`: the page ``dbt docs generate --static`` wrote (the site asset makes it); None
     or a failed one keeps the site's current dbt docs. `top_parts`: how many of the
     worklist's top parts the home page lists (every part with a finding gets an evidence
-    page). Phase timings are logged at INFO.
+    page). `download_dirs`: folders whose files the home page links as downloads (the
+    planners' exports, the change-set CSVs). Phase timings are logged at INFO.
     """
     site_dir = Path(site_dir)
     t0 = time.perf_counter()
     inputs = gather(pipeline_db, serving_db, site_dir, validations=validations,
                     gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts,
-                    extract_max_age_days=extract_max_age_days)
+                    extract_max_age_days=extract_max_age_days, download_dirs=download_dirs)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="plansignal-site-") as scratch:
         files = render(inputs, status_line, Path(scratch), top_rows)

@@ -13,12 +13,23 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 ASSETS = "assets"
 STATIC_DIR = Path(__file__).with_name("static")  # site.css, site.js, gx-offline.js
 
-Content = str | bytes | Path  # text, bytes, or a file whose bytes are copied
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A file the site offers for download (an export): hard-linked into the site, so a large
+    Parquet file costs no copy; copied where a link cannot be made (another filesystem)."""
+
+    source: Path
+
+
+Content = str | bytes | Path | Linked  # text, bytes, a file whose bytes are copied, a download
 SiteFiles = dict[str, Content]  # relative POSIX path in the site -> content
 
 
@@ -57,7 +68,12 @@ def write_site(site_dir: Path, files: Mapping[str, Content]) -> None:
         for relative, content in files.items():
             target = stage / _relative(relative)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, Path):
+            if isinstance(content, Linked):
+                try:
+                    os.link(content.source, target)
+                except OSError:
+                    shutil.copyfile(content.source, target)
+            elif isinstance(content, Path):
                 shutil.copyfile(content, target)
             elif isinstance(content, str):
                 target.write_text(content, encoding="utf-8")

@@ -87,7 +87,8 @@ class Col:
     key: str
     title: str
     # text | long (wraps) | num | pct | signed | sev | part | bool | flag (count, class `flag`
-    # when not 0) | po (covering PO/line) | recommended | confidence: see macros.html `cell`
+    # when not 0) | po (covering PO/line) | recommended | confidence | link (to row.href):
+    # see macros.html `cell`
     kind: str = "text"
     sort: str | None = None  # key whose value sorts this column (default: the text)
     flag: str = ""
@@ -186,6 +187,10 @@ INDEX_COLS = {
     "findings": FINDING_COLS, "drift": DRIFT_COLS, "safety": SAFETY_COLS,
     "availability": AVAILABILITY_COLS,
     "marts": [Col("mart", "mart"), Col("rows", "rows", "num")],
+    "downloads": [
+        Col("file", "file", "link"), Col("size_kb", "size (KB)", "num"),
+        Col("written_at", "written (UTC)"), Col("stale", "", "flag", flag="warn"),
+    ],
     "freshness": [
         Col("table_name", "landing table"), Col("newest_file", "newest extract"),
         Col("loaded_at", "loaded (UTC)"), Col("age_days", "age (days)", "num"),

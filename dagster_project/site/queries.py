@@ -94,6 +94,8 @@ class QualityData:
     note: str = ""
     # Per landing table: newest extract, load time, age, newest business date (freshness.py).
     freshness: list[Row] = field(default_factory=list)
+    # Files for planners (exports, change-set CSVs), linked from the home page.
+    downloads: list[Row] = field(default_factory=list)
     extract_max_age_days: float = 7.0
 
 

@@ -24,7 +24,13 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.warehouse.sql import copy_to_csv_atomically, quote_ident, row_count
+from dagster_project.warehouse.sql import (
+    copy_to_csv_atomically,
+    ordered_select,
+    quote_ident,
+    row_count,
+    table_names,
+)
 
 CHANGE_SET_PREFIX = "proposed_"
 SCHEMA = "marts"
@@ -35,25 +41,7 @@ ORDER_BY = ("target_table", "target_field", "part_number", "change_id")
 
 def change_set_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The proposed_* tables of schema marts, by name."""
-    rows = con.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and starts_with(table_name, ?) order by table_name",
-        [SCHEMA, CHANGE_SET_PREFIX],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _order_clause(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    columns = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [SCHEMA, table],
-        ).fetchall()
-    }
-    keys = [quote_ident(c) for c in ORDER_BY if c in columns]
-    return f" order by {', '.join(keys)}" if keys else ""
+    return table_names(con, SCHEMA, CHANGE_SET_PREFIX)
 
 
 def write_change_sets(serving_db: Path, exports_dir: Path) -> dict[str, int]:
@@ -68,7 +56,7 @@ def write_change_sets(serving_db: Path, exports_dir: Path) -> dict[str, int]:
         for table in change_set_tables(con):
             target = exports_dir / f"{table}.csv"
             tmp = exports_dir / f"{TMP_MARKER}{table}.{uuid.uuid4().hex}.csv"
-            query = f"select * from {SCHEMA}.{quote_ident(table)}{_order_clause(con, table)}"
+            query = ordered_select(con, SCHEMA, table, ORDER_BY)
             copy_to_csv_atomically(
                 con, query, target, tmp,
                 "format csv, header true, delimiter ',', dateformat '%Y-%m-%d'",

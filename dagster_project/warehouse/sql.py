@@ -4,6 +4,7 @@ writing a query to a CSV file whole or not at all."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -43,3 +44,32 @@ def copy_to_csv_atomically(
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def table_names(con: duckdb.DuckDBPyConnection, schema: str, prefix: str = "") -> list[str]:
+    """Tables (and views) of ``schema`` in the current database whose name starts with
+    ``prefix``, by name."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = "
+        "current_database() and table_schema = ? and starts_with(table_name, ?) order by 1",
+        [schema, prefix],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def ordered_select(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, order: Sequence[str]
+) -> str:
+    """``select *`` of schema.table, ordered by the columns of ``order`` it has (a stable
+    order, so the same data gives the same bytes)."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = "
+            "current_database() and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+    keys = [quote_ident(c) for c in order if c in columns]
+    query = f"select * from {schema}.{quote_ident(table)}"
+    return query + (f" order by {', '.join(keys)}" if keys else "")

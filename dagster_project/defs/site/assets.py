@@ -18,6 +18,7 @@ from dagster_project.defs.dbt.assets import BUILD_MANIFEST, dbt_docs_target
 from dagster_project.defs.publish.assets import SERVING_KEY
 from dagster_project.resources import Warehouse
 from dagster_project.resources.dbt import PlansignalDbtCliResource
+from dagster_project.runtime.settings import exports_dir_for
 from dagster_project.site import DbtDocs, build_site, published_status
 
 DBT_DOCS_PAGE = "site_dbt_docs.html"  # the last good static page, beside dbt's target files
@@ -84,6 +85,8 @@ def governance_site(
         warehouse.pipeline_path, warehouse.serving_path, warehouse.site_path,
         status_line=published_status(context.run_id), dbt_docs=dbt_docs,
         extract_max_age_days=warehouse.extract_max_age_days,
+        download_dirs=[Path(d) for d in (warehouse.planner_exports_dir,) if d]
+        + [exports_dir_for(warehouse.serving_path)],
     )
     site = index.parent
     return dg.MaterializeResult(metadata={
