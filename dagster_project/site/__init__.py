@@ -10,8 +10,9 @@ Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing comes from 
 the dbt docs page it is handed; `downloads` the exported files it links), render (`pages`
 fills the Jinja2 templates in templates/, `charts` the plotly figures, `docs` the Data Docs),
 write (`files` writes the whole tree beside the site folder and swaps it in). A leaf: it
-reads databases and files and writes the site folder, nothing else; it runs no process. The dbt docs page comes from the site asset
-(``defs/site``), which runs dbt through the Dagster dbt resource.
+reads databases and files and writes the site folder, nothing else; it runs no process. The
+dbt docs page comes from the site asset (``defs/site``), which runs dbt through the Dagster
+dbt resource.
 """
 
 from __future__ import annotations
