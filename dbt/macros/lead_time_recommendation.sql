@@ -51,3 +51,20 @@
             || ').'
     end
 {%- endmacro %}
+
+{#
+    Severity of a lead_time_drift finding (checks erp and mrp alike): high when |drift|
+    exceeds twice both tolerances (lead_time_drift_tolerance_days and
+    lead_time_drift_tolerance_ratio x the planned lead time), else medium. `system` names the
+    columns of mart_supplier_lead_times: drift_vs_<system>_days, <system>_planned_lead_time_days.
+#}
+{% macro lead_time_drift_severity(system) -%}
+    case
+        when
+            abs(drift_vs_{{ system }}_days) > 2 * {{ var('lead_time_drift_tolerance_days') }}
+            and abs(drift_vs_{{ system }}_days)
+            > 2 * {{ var('lead_time_drift_tolerance_ratio') }} * {{ system }}_planned_lead_time_days
+            then 'high'
+        else 'medium'
+    end
+{%- endmacro %}

@@ -126,30 +126,20 @@ crosswalk_candidates as (
         crosswalk_cleaned.decided_by,
         crosswalk_cleaned.decided_on,
         crosswalk_cleaned.note,
-        1 as match_priority
+        -- A row naming the spelling itself wins over one matching it once normalised.
+        case
+            when normalized.source_part_number = crosswalk_cleaned.source_part_number then 1
+            else 2
+        end as match_priority
     from normalized
     inner join crosswalk_cleaned
         on
             normalized.source_system = crosswalk_cleaned.source_system
-            and normalized.source_part_number = crosswalk_cleaned.source_part_number
-
-    union all
-
-    select
-        normalized.source_system,
-        normalized.source_part_number,
-        crosswalk_cleaned.canonical_part_number,
-        crosswalk_cleaned.canonical_part_key,
-        crosswalk_cleaned.decided_by,
-        crosswalk_cleaned.decided_on,
-        crosswalk_cleaned.note,
-        2 as match_priority
-    from normalized
-    inner join crosswalk_cleaned
-        on
-            normalized.source_system = crosswalk_cleaned.source_system
-            and normalized.normalized_part_number
-            = crosswalk_cleaned.source_normalized_part_number
+            and (
+                normalized.source_part_number = crosswalk_cleaned.source_part_number
+                or normalized.normalized_part_number
+                = crosswalk_cleaned.source_normalized_part_number
+            )
 
 ),
 

@@ -28,14 +28,7 @@ drifting_suppliers as (
         canonical_part_id,
         supplier_id,
         'erp' as check_name,
-        case
-            when
-                abs(drift_vs_erp_days) > 2 * {{ var('lead_time_drift_tolerance_days') }}
-                and abs(drift_vs_erp_days)
-                > 2 * {{ var('lead_time_drift_tolerance_ratio') }} * erp_planned_lead_time_days
-                then 'high'
-            else 'medium'
-        end as severity,
+        {{ lead_time_drift_severity('erp') }} as severity,
         {{ finding_evidence([
             ['canonical_part_number', 'string'],
             ['n_lines', 'number'],

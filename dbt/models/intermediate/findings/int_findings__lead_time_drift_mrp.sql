@@ -27,14 +27,7 @@ drifting_preferred_suppliers as (
         canonical_part_id,
         supplier_id,
         'mrp' as check_name,
-        case
-            when
-                abs(drift_vs_mrp_days) > 2 * {{ var('lead_time_drift_tolerance_days') }}
-                and abs(drift_vs_mrp_days)
-                > 2 * {{ var('lead_time_drift_tolerance_ratio') }} * mrp_planned_lead_time_days
-                then 'high'
-            else 'medium'
-        end as severity,
+        {{ lead_time_drift_severity('mrp') }} as severity,
         {{ finding_evidence([
             ['canonical_part_number', 'string'],
             ['n_lines', 'number'],
