@@ -20,6 +20,7 @@ machine it ran on and the part-reconciliation quality against the generator's gr
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -38,10 +39,13 @@ from dagster_project.defs.ops.build_gate import DBT_STEP
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
+FULL, NOTHING_NEW, NEW_DAY = "full run", "re-run, nothing new", "one new day"
+# Issue 21's goals at scale 100 on 2 cores; peak memory is the whole process tree's.
 GOALS = {
     "full_run_vs_floor_max": 4.0,
-    "rerun_vs_full_max": 0.15,
-    "peak_memory_gb_max": 6.0,
+    "new_day_vs_full_max": 0.20,
+    "rerun_vs_full_max": 0.05,
+    "peak_memory_gb_max": 4.0,
 }
 
 
@@ -50,20 +54,22 @@ class Sample:
     at: float
     largest_rss: int
     largest_cmd: str
+    tree_rss: int = 0  # the process and all its descendants together
 
 
 @dataclass
 class StageResult:
     name: str
     seconds: float
-    peak_rss_mb: float
-    peak_process: str = ""
+    peak_rss_mb: float  # the whole process tree at its largest
+    peak_process: str = ""  # the largest single process then
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
     slowest_dbt_nodes: dict[str, float] = field(default_factory=dict)
 
 
 class TreeSampler:
-    """Samples the largest resident set among a process and its descendants."""
+    """Samples the resident set of a process and its descendants: their sum, and the largest
+    single process (which names where the memory is)."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.root = psutil.Process(pid)
@@ -86,20 +92,21 @@ class TreeSampler:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.Error:
                 break
-            best, best_cmd = 0, ""
+            best, best_cmd, total = 0, "", 0
             for proc in procs:
                 try:
                     rss = proc.memory_info().rss
+                    total += rss
                     if rss > best:
                         best, best_cmd = rss, " ".join(proc.cmdline()[:3])
                 except psutil.Error:
                     continue
-            self.samples.append(Sample(time.time(), best, best_cmd))
+            self.samples.append(Sample(time.time(), best, best_cmd, total))
             self._stop.wait(self.interval)
 
     def peak(self, start: float = 0.0, end: float = float("inf")) -> Sample:
         window = [s for s in self.samples if start <= s.at <= end]
-        return max(window, key=lambda s: s.largest_rss, default=Sample(0, 0, ""))
+        return max(window, key=lambda s: s.tree_rss, default=Sample(0, 0, ""))
 
 
 def run_measured(
@@ -116,7 +123,7 @@ def run_measured(
         sys.stderr.write(output[-4000:])
         raise SystemExit(f"bench: stage {name!r} failed with exit code {proc.returncode}")
     peak = sampler.peak()
-    return StageResult(name, seconds, peak.largest_rss / 2**20, peak.largest_cmd), sampler
+    return StageResult(name, seconds, peak.tree_rss / 2**20, peak.largest_cmd), sampler
 
 
 STEP_STAGES = (
@@ -177,9 +184,26 @@ def stage_breakdown(
         if not spans:
             continue
         seconds = sum(end - start for start, end in spans)
-        peak = max(sampler.peak(start, end).largest_rss for start, end in spans)
+        peak = max(sampler.peak(start, end).tree_rss for start, end in spans)
         breakdown[stage] = {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20)}
     return breakdown
+
+
+def slowest_step(stage: StageResult) -> str:
+    """Which step of a run holds its time, as the bench says where a goal is missed."""
+    if not stage.steps:
+        return "no step breakdown (the run did not record its steps)"
+    step, values = max(stage.steps.items(), key=lambda item: item[1]["seconds"])
+    share = values["seconds"] / stage.seconds
+    outside = stage.seconds - sum(v["seconds"] for v in stage.steps.values())
+    return (f"{step}: {values['seconds']:.1f} s of {stage.seconds:.1f} s ({share:.0%}); "
+            f"outside the steps (start-up, Dagster bookkeeping): {outside:.1f} s")
+
+
+def next_day_command(args: argparse.Namespace, work: Path) -> list[str]:
+    return [sys.executable, "-m", "tooling.demo_next_day", "--scale", str(args.scale),
+            "--landing", str(work / "data" / "landing"),
+            "--truth", str(work / "data" / "demo_truth")]
 
 
 def floor_command(landing: Path, database: Path) -> list[str]:
@@ -232,13 +256,23 @@ def main(argv: list[str] | None = None) -> int:
         env,
     )
     stages.append(generated)
-    for name in ("full run", "re-run, nothing new"):
+    def pipeline_run(name: str) -> StageResult:
         print(f"bench: {name} ...", file=sys.stderr)
-        result, sampler = run_measured(name, [py, "-m", "dagster_project.cli", "run"], env)
+        result, sampler = run_measured(
+            name, [py, "-m", "dagster_project.cli", "run", "--quiet"], env)
         run_id, windows = step_windows(work / "dagster_home")
         result.steps = stage_breakdown(windows, sampler)
         result.slowest_dbt_nodes = slowest_dbt_nodes(run_id)
         stages.append(result)
+        return result
+
+    full = pipeline_run(FULL)
+    rerun = pipeline_run(NOTHING_NEW)
+    new_day = None
+    if importlib.util.find_spec("tooling.demo_next_day") is not None:
+        next_day, _ = run_measured("generate one more day", next_day_command(args, work), env)
+        stages.append(next_day)
+        new_day = pipeline_run(NEW_DAY)
     print("bench: floor ...", file=sys.stderr)
     floor, _ = run_measured("floor (bare DuckDB SQL)",
                             floor_command(landing, work / "floor.duckdb"), env)
@@ -247,12 +281,20 @@ def main(argv: list[str] | None = None) -> int:
     from tooling.reconciliation_quality import measure
 
     quality = measure(work / "data" / "warehouse" / "planning.duckdb", work / "data" / "demo_truth")
-    full, rerun = stages[1], stages[2]
-    peak_gb = max(s.peak_rss_mb for s in stages[1:3]) / 1024
+    runs = [s for s in (full, rerun, new_day) if s is not None]
+    peak_gb = max(s.peak_rss_mb for s in runs) / 1024
     ratios = {
         "full_run_vs_floor": round(full.seconds / floor.seconds, 2),
         "rerun_vs_full": round(rerun.seconds / full.seconds, 3),
+        "new_day_vs_full": round(new_day.seconds / full.seconds, 3) if new_day else None,
         "peak_memory_gb": round(peak_gb, 2),
+    }
+    goals_met = {
+        "full_run_vs_floor": ratios["full_run_vs_floor"] <= GOALS["full_run_vs_floor_max"],
+        "rerun_vs_full": ratios["rerun_vs_full"] <= GOALS["rerun_vs_full_max"],
+        "new_day_vs_full": None if new_day is None
+        else ratios["new_day_vs_full"] <= GOALS["new_day_vs_full_max"],
+        "peak_memory": peak_gb <= GOALS["peak_memory_gb_max"],
     }
     report = {
         "scale": args.scale,
@@ -261,10 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         "stages": [asdict(s) for s in stages],
         "ratios": ratios,
         "goals": GOALS,
-        "goals_met": {
-            "full_run_vs_floor": ratios["full_run_vs_floor"] <= GOALS["full_run_vs_floor_max"],
-            "rerun_vs_full": ratios["rerun_vs_full"] <= GOALS["rerun_vs_full_max"],
-            "peak_memory": peak_gb <= GOALS["peak_memory_gb_max"],
+        "goals_met": goals_met,
+        "holds_the_time": {
+            goal: slowest_step(stage) for goal, stage in
+            (("full_run_vs_floor", full), ("rerun_vs_full", rerun), ("new_day_vs_full", new_day))
+            if stage is not None and goals_met[goal] is False
         },
         "part_reconciliation": {
             "merge_precision": round(quality.merge_precision, 4),
@@ -300,14 +343,16 @@ def print_table(report: dict) -> None:
                     print(f"    {node[:46]:<46}{seconds:>6.1f} s")
     r, g, goal = report["ratios"], report["goals_met"], report["goals"]
 
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
+    def verdict(ok: bool | None) -> str:
+        return "not measured" if ok is None else ("met" if ok else "NOT met")
 
-    print(f"full run / floor: {r['full_run_vs_floor']} "
-          f"(goal <= {goal['full_run_vs_floor_max']:g}: {verdict(g['full_run_vs_floor'])})")
-    print(f"re-run / full run: {r['rerun_vs_full']} "
-          f"(goal <= {goal['rerun_vs_full_max']:g}: {verdict(g['rerun_vs_full'])})")
-    print(f"peak memory: {r['peak_memory_gb']} GB "
+    for key, label in (("full_run_vs_floor", "full run / floor"),
+                       ("new_day_vs_full", "one new day / full run"),
+                       ("rerun_vs_full", "nothing new / full run")):
+        print(f"{label}: {r[key]} (goal <= {goal[key + '_max']:g}: {verdict(g[key])})")
+        if key in report.get("holds_the_time", {}):
+            print(f"  holds the time: {report['holds_the_time'][key]}")
+    print(f"peak memory (process tree): {r['peak_memory_gb']} GB "
           f"(goal <= {goal['peak_memory_gb_max']:g}: {verdict(g['peak_memory'])})")
     print(report["part_reconciliation"]["summary"])
 
