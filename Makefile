@@ -56,8 +56,13 @@ lock: $(STAMP)
 map: $(STAMP)
 	$(PY) -m dagster_project.mapping --mapping $(MAPPING) --input $(INPUT) $(ARGS)
 
+# NEXT_DAY=1: add the day after the newest demo extract instead (tooling/demo_next_day.py).
 demo-data: $(STAMP)
+ifdef NEXT_DAY
+	$(PY) -m tooling.demo_next_day --seed $(SEED)
+else
 	$(PY) -m tooling.demo_data --scale $(SCALE) --seed $(SEED) --force
+endif
 
 # Demo files carry `__demo__` in their names; own extracts beside them retire the demo rows.
 demo-clean: $(STAMP)
