@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from dagster_project.runtime.settings import DECISIONS_DIR, Settings, get_settings
+from tests.demo_runs import DEMO_RUNS
 
 if TYPE_CHECKING:
     from dagster_project.cli import RunReport
@@ -63,10 +64,6 @@ def point_settings_at(monkeypatch: pytest.MonkeyPatch, root: Path) -> Settings:
     return settings
 
 
-# (scale, seed) -> (home, report) of the session's demo runs; see demo_pipeline.
-_DEMO_RUNS: dict[tuple[float, int], tuple[Path, RunReport]] = {}
-
-
 @contextmanager
 def demo_pipeline(
     tmp_path_factory: pytest.TempPathFactory, name: str, scale: float, seed: int
@@ -82,12 +79,12 @@ def demo_pipeline(
 
     monkeypatch = pytest.MonkeyPatch()
     try:
-        if (scale, seed) not in _DEMO_RUNS:
+        if (scale, seed) not in DEMO_RUNS:
             root = tmp_path_factory.mktemp(name)
             settings = point_settings_at(monkeypatch, root)
             generate(scale, seed, settings.landing_dir, settings.truth_dir, progress=False)
-            _DEMO_RUNS[scale, seed] = root, run_pipeline(settings)
-        root, report = _DEMO_RUNS[scale, seed]
+            DEMO_RUNS[scale, seed] = root, run_pipeline(settings)
+        root, report = DEMO_RUNS[scale, seed]
         yield point_settings_at(monkeypatch, root), report
     finally:
         monkeypatch.undo()

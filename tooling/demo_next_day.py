@@ -98,8 +98,9 @@ def _state(po_files: list[Path], gr_files: list[Path]) -> tuple[pd.DataFrame, pd
         select * exclude (filename, rn) from (
             select *, row_number() over (partition by po_number, po_line
                                          order by filename desc) as rn from src)
-        where rn = 1""")
-    moves = _read(gr_files, "select * exclude (filename) from src")
+        where rn = 1
+        order by po_number, po_line""")  # a fixed order: rows are drawn by position
+    moves = _read(gr_files, "select * exclude (filename) from src order by receipt_id, filename")
     for frame, columns in ((lines, ["order_date", "requested_date", "promised_date"]),
                            (moves, ["receipt_date"])):
         for column in columns:
