@@ -37,7 +37,7 @@ from dagster_project.cli import RunReport, write_site
 from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.defs.site.assets import DBT_DOCS_PAGE
 from dagster_project.runtime.settings import REPO_ROOT, Settings
-from dagster_project.site import build_site
+from dagster_project.site import build_site, queries
 from tests.conftest import demo_pipeline
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -506,7 +506,21 @@ def test_every_part_with_a_finding_has_an_evidence_page(site_run):
             "select count(distinct canonical_part_id) from marts.mart_master_data_exceptions"
         ).fetchone()[0]
     pages = list((site_run.settings.site_dir / "parts").glob("*.html"))
-    assert parts > 25 and len(pages) == parts
+    assert 25 < parts <= queries.EVIDENCE_PAGES and len(pages) == parts
+
+
+def test_evidence_pages_stop_at_their_ceiling_costliest_first(site_run, tmp_path, monkeypatch):
+    monkeypatch.setattr(queries, "EVIDENCE_PAGES", 10)
+    settings = site_run.settings
+    index = build_site(settings.pipeline_db, settings.serving_db, tmp_path / "site", "ceiling")
+    pages = {p.name for p in (tmp_path / "site" / "parts").glob("*.html")}
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        parts = con.execute(
+            "select count(distinct canonical_part_id) from marts.mart_master_data_exceptions"
+        ).fetchone()[0]
+    assert len(pages) == 10
+    assert f"The 10 costliest of the {parts} parts" in index.read_text(encoding="utf-8")
+    assert _first_part_page(tmp_path / "site").removeprefix("parts/") in pages
 
 
 VISIBLE_ROWS = """return Array.from(document.querySelectorAll('#detail-table tbody tr'))

@@ -28,6 +28,10 @@ TOP_ROWS = 12  # rows per table on the index page
 # Rows a detail page holds: all of them (paged in the browser, site.js) up to this ceiling, which
 # keeps one HTML file openable; a page that reaches it says so.
 DETAIL_ROWS = 200_000
+# Evidence pages: every part with a finding up to this many, in worklist order. A page costs
+# about 2.5 ms to render and 27 KB; at scale 100 (tens of thousands of parts with findings)
+# all of them took 96 s, 37 % of the run (make bench), so the rest are left to the marts.
+EVIDENCE_PAGES = 2_000
 SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
 EXCLUDED_ROWS = 50  # excluded PO lines listed per part
 
@@ -130,6 +134,7 @@ class MartData:
     availability: list[Row] = field(default_factory=list)
     availability_by_plant: list[Row] = field(default_factory=list)
     parts: dict[str, PartEvidence] = field(default_factory=dict)
+    parts_with_findings: int = 0  # evidence pages are written for up to EVIDENCE_PAGES of them
     # The governance loop: cost of the findings, their age, the review queue.
     impact_totals: list[Row] = field(default_factory=list)  # per currency
     impact_pareto: list[Row] = field(default_factory=list)  # costliest findings, cumulative
@@ -415,11 +420,14 @@ def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
 
 
 def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    """Evidence for every part with a finding: a handful of set-based queries for all of them."""
-    con.execute("""
+    """Evidence for every part with a finding, the costliest first, up to EVIDENCE_PAGES: a
+    handful of set-based queries for all of them."""
+    con.execute(f"""
         create or replace temp table site_parts as
         select canonical_part_id from ranked_findings where canonical_part_id is not null
-        group by canonical_part_id order by min(worklist_rank)""")
+        group by canonical_part_id order by min(worklist_rank) limit {EVIDENCE_PAGES}""")
+    data.parts_with_findings = con.execute(
+        "select count(distinct canonical_part_id) from ranked_findings").fetchone()[0]
     ids = [r[0] for r in con.execute("select canonical_part_id from site_parts").fetchall()]
     if not ids:
         return
