@@ -6,6 +6,7 @@
     python -m dagster_project.cli site              # rewrite the governance site only
     python -m dagster_project.cli init-home         # write DAGSTER_HOME/dagster.yaml (make ui)
     plansignal status                               # last run, what blocked, served data age
+    plansignal export [--only PART]                 # worklist, change sets (xlsx), marts (parquet)
     plansignal review list | accept ID | reject ID | waive FINDING_ID --until DAY  (--by, --note)
 
 `plansignal` (a [project.scripts] entry) is this module's main: every subcommand above works as
@@ -32,6 +33,7 @@ import duckdb
 
 from dagster_project.defs.contracts.results import CONTRACT_CHECK
 from dagster_project.defs.ops.build_gate import FORCE_TAG
+from dagster_project.exports.planner import PARTS, export_command
 from dagster_project.governance.decisions import DecisionError, decide_match, waive_finding
 from dagster_project.governance.status import RunRecord, save_last_run, status_lines
 from dagster_project.ingest.extracts import LandingError, discover_extracts, ensure_raw_schema
@@ -387,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml (run queue of one)")
     sub.add_parser("status", help="the last run, what blocked it, the served data's age")
     add_review_parser(sub)
+    export = sub.add_parser("export", help="worklist, change sets as Excel, marts as Parquet")
+    export.add_argument("--only", choices=PARTS, help="write only this part")
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "status":
@@ -394,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "review":
         return review(settings, args)
+    if args.command == "export":
+        return export_command(settings, args.only)
     if args.command == "site":
         print(write_site(settings, None))
         return 0

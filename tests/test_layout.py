@@ -14,8 +14,8 @@ import pytest
 from dagster_project.runtime.settings import REPO_ROOT
 
 PRODUCT = REPO_ROOT / "dagster_project"
-ROOMS = ("runtime", "warehouse", "ingest", "mapping", "contracts", "governance", "site",
-         "resources", "defs")
+ROOMS = ("runtime", "warehouse", "ingest", "mapping", "contracts", "governance", "exports",
+         "site", "resources", "defs")
 # What each room may import from the product package (itself always).
 ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
@@ -24,11 +24,12 @@ ALLOWED: dict[str, set[str]] = {
     "mapping": {"runtime", "warehouse", "ingest"},
     "contracts": {"runtime", "warehouse"},
     "governance": {"runtime", "warehouse"},
+    "exports": {"runtime", "warehouse"},
     "site": {"runtime", "warehouse", "ingest", "contracts"},
     "resources": {"runtime", "warehouse", "ingest", "contracts"},
     "defs": {"runtime", "warehouse", "ingest", "contracts", "resources", "site", "governance"},
     "cli": {"runtime", "warehouse", "ingest", "contracts", "resources", "site", "defs",
-            "definitions", "governance"},
+            "definitions", "governance", "exports"},
     "definitions": {"runtime", "resources", "defs"},
 }
 # Only these may import the site (a leaf).

@@ -17,7 +17,14 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_SITE_DIR       | $PLANSIGNAL_DATA_DIR/site             |
 | PLANSIGNAL_DECISIONS_DIR  | <repo>/dbt/decisions (steward decision |
 |                           | files, committed like the mappings)   |
+| PLANSIGNAL_EXPORTS_DIR    | $PLANSIGNAL_DATA_DIR/exports (what    |
+|                           | `plansignal export` writes for planners) |
 | DAGSTER_HOME              | <repo>/.dagster_home                  |
+
+Two export folders, not to be confused: ``planner_exports_dir`` (``PLANSIGNAL_EXPORTS_DIR``)
+holds the planners' workbooks and Parquet files ``plansignal export`` writes on request;
+the property ``exports_dir`` is the proposed-changes CSV folder the publish step rewrites
+next to the serving database (``<warehouse>/proposed_changes``, no variable of its own).
 """
 
 from __future__ import annotations
@@ -58,9 +65,12 @@ class Settings:
     site_dir: Path
     decisions_dir: Path
     dagster_home: Path
+    # `plansignal export` (dagster_project/exports): worklist.xlsx, change_sets.xlsx, parquet/.
+    planner_exports_dir: Path
 
     @property
     def exports_dir(self) -> Path:
+        """The proposed-changes CSVs (publish step); the planners' exports are elsewhere."""
         return exports_dir_for(self.serving_db)
 
     def dbt_env(self) -> dict[str, str]:
@@ -92,4 +102,5 @@ def get_settings() -> Settings:
         site_dir=_path("PLANSIGNAL_SITE_DIR", data_dir / "site"),
         decisions_dir=_path("PLANSIGNAL_DECISIONS_DIR", DECISIONS_DIR),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
+        planner_exports_dir=_path("PLANSIGNAL_EXPORTS_DIR", data_dir / "exports"),
     )
