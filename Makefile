@@ -10,7 +10,8 @@ SEED ?= 42
 # `dagster dev` reads DAGSTER_HOME itself, so make gives it the same default.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test test-e2e test-spark install map demo-data demo-clean retract ui site bench lint clean
+.PHONY: run test test-e2e test-spark install map demo-data demo-clean retract export ui site bench \
+	lint clean
 
 run: $(STAMP)
 	$(PY) -m tooling.demo_data --if-empty --scale $(SCALE) --seed $(SEED)
@@ -57,6 +58,11 @@ demo-clean: $(STAMP)
 # Take a loaded extract out of raw and republish: make retract EXTRACT=<file name or sha256>
 retract: $(STAMP)
 	$(PY) -m dagster_project.cli retract "$(EXTRACT)" $(ARGS)
+
+# The worklist and the change sets as Excel, every mart as Parquet (docs/exports.md):
+#   make export [ARGS="--only worklist"]
+export: $(STAMP)
+	$(PY) -m dagster_project.cli export $(ARGS)
 
 ui: $(STAMP)
 	$(PY) -m dagster_project.cli init-home
