@@ -83,4 +83,4 @@ lint: $(STAMP)
 	$(VENV)/bin/sqlfluff lint dbt/models --config dbt/.sqlfluff
 
 clean:
-	rm -rf data/warehouse data/site dbt/target .dagster_home
+	rm -rf data/warehouse data/site data/exports dbt/target .dagster_home

@@ -19,7 +19,9 @@ from xml.etree import ElementTree as ET
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from dagster_project.cli import main
 from dagster_project.exports import planner
