@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.governance.decisions import DECISION_COLUMNS, decision_file
-from dagster_project.ingest.freshness import landing_freshness
+from dagster_project.ingest.freshness import TableFreshness, landing_freshness
 from dagster_project.runtime.settings import Settings
 from dagster_project.warehouse.build_state import STATE_TABLE
 from dagster_project.warehouse.sql import table_exists
@@ -78,31 +78,37 @@ def last_publish_time(pipeline_db: Path) -> datetime | None:
     return row[0].replace(tzinfo=UTC) if row and row[0] else None
 
 
-def freshness_lines(settings: Settings, now: datetime) -> list[str]:
-    """Per landing table: newest extract, its load time and newest business date."""
+def read_freshness(settings: Settings, now: datetime) -> list[TableFreshness] | None:
+    """Each landing table's freshness; None while a run holds the pipeline database."""
     if not settings.pipeline_db.exists():
         return []
     try:
         con = duckdb.connect(str(settings.pipeline_db), read_only=True)
     except duckdb.Error:
-        return ["extracts: not readable now (a run holds the pipeline database)"]
+        return None
     try:
-        tables = landing_freshness(
-            con, now.replace(tzinfo=None), settings.extract_max_age_days
-        )
+        return landing_freshness(con, now.replace(tzinfo=None), settings.extract_max_age_days)
     finally:
         con.close()
-    stale = sum(t.stale for t in tables)
+
+
+def freshness_lines(settings: Settings, now: datetime) -> list[str]:
+    """Per landing table: newest extract, its load time and newest business date."""
+    tables = read_freshness(settings, now)
+    if tables is None:
+        return ["extracts: not readable now (a run holds the pipeline database)"]
+    if not tables:
+        return []
     head = (f"extracts (stale after {settings.extract_max_age_days:g} days, "
-            f"PLANSIGNAL_EXTRACT_MAX_AGE_DAYS): {stale} stale")
+            f"PLANSIGNAL_EXTRACT_MAX_AGE_DAYS): {sum(t.stale for t in tables)} stale")
     return [head] + [f"  {t.describe(now.replace(tzinfo=None))}" for t in tables]
 
 
 def stale_extract_lines(settings: Settings) -> list[str]:
     """The run summary's warning lines: landing tables whose newest extract is stale."""
-    lines = freshness_lines(settings, datetime.now(UTC))
-    return [f"WARNING stale extract: {line.strip().removesuffix('  STALE')}"
-            for line in lines[1:] if line.endswith("STALE")]
+    now = datetime.now(UTC)
+    return [f"WARNING stale extract: {t.describe(now.replace(tzinfo=None))}"
+            for t in read_freshness(settings, now) or [] if t.stale]
 
 
 def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
