@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.governance.decisions import DECISION_COLUMNS, decision_file
-from dagster_project.ingest.freshness import TableFreshness, landing_freshness
+from dagster_project.ingest.freshness import TableFreshness, read_landing_freshness
 from dagster_project.runtime.settings import Settings
 from dagster_project.warehouse.build_state import STATE_TABLE
 from dagster_project.warehouse.sql import table_exists
@@ -80,16 +80,9 @@ def last_publish_time(pipeline_db: Path) -> datetime | None:
 
 def read_freshness(settings: Settings, now: datetime) -> list[TableFreshness] | None:
     """Each landing table's freshness; None while a run holds the pipeline database."""
-    if not settings.pipeline_db.exists():
-        return []
-    try:
-        con = duckdb.connect(str(settings.pipeline_db), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        return landing_freshness(con, now.replace(tzinfo=None), settings.extract_max_age_days)
-    finally:
-        con.close()
+    return read_landing_freshness(
+        settings.pipeline_db, now.replace(tzinfo=None), settings.extract_max_age_days
+    )
 
 
 def freshness_lines(settings: Settings, now: datetime) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -109,3 +110,20 @@ def landing_freshness(
             stale=loaded_at is not None and now - loaded_at > timedelta(days=max_age_days),
         ))
     return result
+
+
+def read_landing_freshness(
+    pipeline_db: Path, now: datetime, max_age_days: float
+) -> list[TableFreshness] | None:
+    """landing_freshness of a pipeline database file, opened read-only; [] before the first
+    run, None while a run holds the file for writing."""
+    if not pipeline_db.exists():
+        return []
+    try:
+        con = duckdb.connect(str(pipeline_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return landing_freshness(con, now, max_age_days)
+    finally:
+        con.close()

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.ingest.freshness import landing_freshness
+from dagster_project.ingest.freshness import read_landing_freshness
 
 Row = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -212,14 +212,8 @@ def _contract_sql(relation: str) -> dict[str, str]:
 
 def read_freshness(pipeline_db: Path, max_age_days: float) -> list[Row]:
     """Each landing table's newest extract (ingest/freshness.py); empty if unreadable."""
-    if not pipeline_db.exists():
-        return []
     now = datetime.now(UTC).replace(tzinfo=None)
-    try:
-        with _read_only(pipeline_db) as con:
-            tables = landing_freshness(con, now, max_age_days)
-    except duckdb.IOException:
-        return []
+    tables = read_landing_freshness(pipeline_db, now, max_age_days) or []
     return [
         {"table_name": f.table, "newest_file": f.newest_file, "loaded_at": f.loaded_at,
          "age_days": None if f.loaded_at is None else round(f.age_days(now) or 0.0, 1),
