@@ -7,6 +7,11 @@ the dbt tests, the mart contracts, publishing and the site. The run still succee
 
 A subset of the dbt models (selected in the UI) always builds and records nothing; the run tag
 ``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed.
+
+The large facts are dbt incremental models (dbt/macros/incremental.sql). They keep rows from
+build to build, so when any file of the dbt project changed since the last successful build
+(a model, macro, seed or var may change rows no new extract touches), or no build recorded
+which files it was made from, the gate adds ``--full-refresh``: everything is rebuilt.
 """
 
 from __future__ import annotations
@@ -52,6 +57,12 @@ class BuildGate:
     warehouse: Warehouse
     fingerprint: str | None  # None: a subset build, not recorded
     unchanged_since: build_state.Published | None
+    dbt_digest: str | None = None
+    full_refresh: bool = False
+
+    def dbt_args(self, args: Sequence[str]) -> list[str]:
+        """The dbt command line: ``args``, plus --full-refresh when the project changed."""
+        return [*args, "--full-refresh"] if self.full_refresh else list(args)
 
     @property
     def unchanged(self) -> bool:
@@ -67,14 +78,21 @@ class BuildGate:
         # stream() raises when dbt fails, so here the build succeeded.
         if self.fingerprint is not None:
             with self.warehouse.connect() as con:
-                build_state.record(con, self.context.run_id, "built", self.fingerprint)
+                build_state.record(con, self.context.run_id, "built", self.fingerprint,
+                                   dbt_digest=self.dbt_digest)
 
 
 def open_build_gate(
     context: dg.AssetExecutionContext, warehouse: Warehouse, dbt_args: Sequence[str]
 ) -> BuildGate:
+    digest = build_state.dbt_project_digest(DBT_PROJECT_DIR)
+    with warehouse.connect() as con:
+        full_refresh = build_state.last_built_dbt_digest(con) != digest
+    if full_refresh:
+        context.log.info("dbt project changed since the last build (or no build recorded its "
+                         "files): incremental models are rebuilt (--full-refresh)")
     if context.is_subset:
-        return BuildGate(context, warehouse, None, None)
+        return BuildGate(context, warehouse, None, None, None, full_refresh)
     force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     with warehouse.connect() as con:
         current = build_state.fingerprint(
@@ -88,4 +106,4 @@ def open_build_gate(
             f"nothing new since run {last.run_id} (published {last.at:%Y-%m-%d %H:%M} UTC): "
             "no dbt build, mart contracts, publish or site; serving database unchanged"
         )
-    return BuildGate(context, warehouse, current, last)
+    return BuildGate(context, warehouse, current, last, digest, full_refresh)
