@@ -9,7 +9,9 @@ the site stays fast at scale 100.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,12 +30,10 @@ TOP_ROWS = 12  # rows per table on the index page
 # Rows a detail page holds: all of them (paged in the browser, site.js) up to this ceiling, which
 # keeps one HTML file openable; a page that reaches it says so.
 DETAIL_ROWS = 200_000
-# Evidence pages: every part with a finding up to this many, in worklist order. A page costs
-# about 2.5 ms to render and 27 KB; at scale 100 (tens of thousands of parts with findings)
-# all of them took 96 s, 37 % of the run (make bench), so the rest are left to the marts.
-EVIDENCE_PAGES = 2_000
+# Per part on its evidence page (parts/part.html?id=...):
 SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
 EXCLUDED_ROWS = 50  # excluded PO lines listed per part
+AVAILABILITY_ROWS = 50  # SHORT or falsely AVAILABLE checks listed per part
 
 SEVERITY_RANK = "case severity when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end"
 
@@ -104,20 +104,6 @@ class QualityData:
 
 
 @dataclass
-class PartEvidence:
-    part: Row
-    findings: list[Row] = field(default_factory=list)
-    suppliers: list[Row] = field(default_factory=list)
-    points: list[Row] = field(default_factory=list)
-    histogram: list[Row] = field(default_factory=list)
-    excluded: list[Row] = field(default_factory=list)
-    excluded_counts: list[Row] = field(default_factory=list)
-    n_completed: int = 0
-    safety_stock: list[Row] = field(default_factory=list)
-    availability: list[Row] = field(default_factory=list)
-
-
-@dataclass
 class MartData:
     """Planning facts from the serving database (empty when nothing is published)."""
 
@@ -133,8 +119,11 @@ class MartData:
     safety_hist: list[Row] = field(default_factory=list)
     availability: list[Row] = field(default_factory=list)
     availability_by_plant: list[Row] = field(default_factory=list)
-    parts: dict[str, PartEvidence] = field(default_factory=dict)
-    parts_with_findings: int = 0  # evidence pages are written for up to EVIDENCE_PAGES of them
+    # Every part with a finding, and its evidence as data files for parts/part.html: shard
+    # number -> JavaScript text (see _read_evidence).
+    evidence_ids: frozenset[str] = frozenset()
+    evidence_shards: dict[int, str] = field(default_factory=dict)
+    evidence_shard_count: int = 0
     # The governance loop: cost of the findings, their age, the review queue.
     impact_totals: list[Row] = field(default_factory=list)  # per currency
     impact_pareto: list[Row] = field(default_factory=list)  # costliest findings, cumulative
@@ -289,7 +278,7 @@ def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
             ("lead times", lambda: _read_lead_times(con, data)),
             ("safety stock", lambda: _read_safety_stock(con, data)),
             ("availability", lambda: _read_availability(con, data)),
-            ("evidence pages", lambda: _read_parts(con, data)),
+            ("evidence pages", lambda: _read_evidence(con, data)),
             ("governance loop", lambda: _read_governance(con, data)),
         ]
         for name, read in sections:
@@ -413,85 +402,129 @@ def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
     """)
 
 
-def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    """Evidence for every part with a finding, the costliest first, up to EVIDENCE_PAGES: a
-    handful of set-based queries for all of them."""
-    con.execute(f"""
-        create or replace temp table site_parts as
-        select canonical_part_id from ranked_findings where canonical_part_id is not null
-        group by canonical_part_id order by min(worklist_rank) limit {EVIDENCE_PAGES}""")
-    data.parts_with_findings = con.execute(
-        "select count(distinct canonical_part_id) from ranked_findings").fetchone()[0]
-    ids = [r[0] for r in con.execute("select canonical_part_id from site_parts").fetchall()]
-    if not ids:
-        return
+# The evidence of every part with a finding, as the browser reads it (static/evidence.js):
+# one table per section, each a list of rows per part (arrays in the order of its columns),
+# all parts' documents grouped into data files (shards) of about SHARD_BYTES each. Which file
+# holds a part is FNV-1a (32 bit) over the code points of its canonical id, modulo the number
+# of files: evidence.js computes the same hash from the id in the page's address.
+SHARD_BYTES = 1_000_000
+FNV_1A = """list_reduce(list_transform(string_split(canonical_part_id, ''), lambda c: unicode(c)),
+    lambda h, c: (xor(h, c) * 16777619) % 4294967296, 2166136261::bigint)"""
 
-    def by_part(sql: str) -> dict[str, list[Row]]:
-        grouped: dict[str, list[Row]] = {}
-        for row in _rows(con, sql):
-            grouped.setdefault(row["canonical_part_id"], []).append(row)
-        return grouped
 
-    parts = by_part("select * from marts.dim_parts join site_parts using (canonical_part_id)")
-    findings = by_part("""
-        select * exclude (evidence) from ranked_findings join site_parts using (canonical_part_id)
-        order by worklist_rank""")
-    suppliers = by_part("""
-        select * from marts.mart_supplier_lead_times join site_parts using (canonical_part_id)
-        order by n_lines desc, supplier_id""")
-    points = by_part(f"""
+@dataclass(frozen=True)
+class _PartTable:
+    sql: str  # canonical_part_id and the columns shown, for every part (joined to ev_parts)
+    order: str  # order of the rows on the page
+    keep: int | None = None  # at most this many rows per part, the first by `keep_order`
+    keep_order: str = ""
+
+
+PART_TABLES = {
+    "findings": _PartTable("""
+        select canonical_part_id, worklist_rank, severity, finding_type, supplier_id, plant,
+            impact_value, impact_currency, size, magnitude, days_open, status, proposed_change,
+            case when json_valid(evidence) then evidence::json else to_json(evidence) end
+              as evidence
+        from ranked_findings""", "worklist_rank"),
+    "suppliers": _PartTable("""
+        select canonical_part_id, supplier_id, is_preferred_supplier, n_lines,
+            recommended_lead_time_days, recommended_lead_time_quantile, low_confidence,
+            median_lead_time_days, p90_lead_time_days, erp_planned_lead_time_days,
+            mrp_planned_lead_time_days, drift_vs_erp_days, drift_vs_mrp_days,
+            stddev_lead_time_days, on_time_rate, lead_time_window_start_date,
+            lead_time_window_end_date
+        from marts.mart_supplier_lead_times""", "n_lines desc, supplier_id"),
+    # The scatter: the most recent completed PO lines, oldest first.
+    "points": _PartTable("""
         select canonical_part_id, supplier_id, po_number, po_line, order_date, completion_date,
             lead_time_days, short_closed
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where not is_excluded and completion_date is not null and lead_time_days is not null
-        qualify row_number() over (partition by canonical_part_id
-                                   order by completion_date desc, po_number, po_line)
-                <= {SCATTER_POINTS}
-        order by completion_date""")
+        from marts.fct_po_line_lead_times
+        where not is_excluded and completion_date is not null and lead_time_days is not null""",
+        "completion_date, po_number, po_line", SCATTER_POINTS,
+        "completion_date desc, po_number, po_line"),
     # The distribution the recommendation is computed from: lines inside the statistics window.
-    hist = by_part("""
+    "histogram": _PartTable("""
         select f.canonical_part_id, f.supplier_id, f.lead_time_days, count(*) as n
-        from marts.fct_po_line_lead_times f join site_parts using (canonical_part_id)
+        from marts.fct_po_line_lead_times f
         left join marts.mart_supplier_lead_times s using (canonical_part_id, supplier_id)
         where not f.is_excluded and f.lead_time_days is not null
           and f.completion_date between coalesce(s.lead_time_window_start_date, f.completion_date)
                                     and coalesce(s.lead_time_window_end_date, f.completion_date)
-        group by all order by f.lead_time_days""")
-    completed = {r["canonical_part_id"]: r["n"] for r in _rows(con, """
-        select canonical_part_id, count(*) as n from marts.fct_po_line_lead_times
-        join site_parts using (canonical_part_id)
-        where not is_excluded and lead_time_days is not null group by 1""")}
-    excluded_counts = by_part("""
+        group by all""", "lead_time_days, supplier_id"),
+    "excluded_counts": _PartTable("""
         select canonical_part_id, exclusion_reason, count(*) as lines
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where is_excluded group by all order by lines desc""")
-    excluded = by_part(f"""
+        from marts.fct_po_line_lead_times where is_excluded group by all""",
+        "lines desc, exclusion_reason"),
+    "excluded": _PartTable("""
         select canonical_part_id, exclusion_reason, po_number, po_line, supplier_id, order_date,
             line_status, order_qty, net_received_qty, first_receipt_date, last_receipt_date
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where is_excluded
-        qualify row_number() over (partition by canonical_part_id
-                                   order by order_date desc, po_number, po_line)
-                <= {EXCLUDED_ROWS}
-        order by exclusion_reason, order_date desc""")
-    safety = by_part("""
-        select * from marts.mart_safety_stock_review join site_parts using (canonical_part_id)
-        order by plant""")
-    availability = by_part("""
-        select * from marts.mart_availability_check join site_parts using (canonical_part_id)
-        where false_available or mrp_status = 'SHORT'
-        qualify row_number() over (partition by canonical_part_id
-                                   order by as_of_date desc, plant) <= 50
-        order by as_of_date desc, plant""")
-    for pid in ids:
-        part = (parts.get(pid) or [{"canonical_part_id": pid}])[0]
-        data.parts[pid] = PartEvidence(
-            part=part, findings=findings.get(pid, []), suppliers=suppliers.get(pid, []),
-            points=points.get(pid, []), histogram=hist.get(pid, []),
-            excluded=excluded.get(pid, []), excluded_counts=excluded_counts.get(pid, []),
-            n_completed=completed.get(pid, 0), safety_stock=safety.get(pid, []),
-            availability=availability.get(pid, []),
-        )
+        from marts.fct_po_line_lead_times where is_excluded""",
+        "exclusion_reason, order_date desc, po_number, po_line", EXCLUDED_ROWS,
+        "order_date desc, po_number, po_line"),
+    "safety": _PartTable("""
+        select canonical_part_id, plant, current_safety_stock, recommended_safety_stock,
+            safety_stock_deviation_ratio, is_stale, last_changed_date, mean_daily_demand,
+            stddev_daily_demand, lead_time_mean_days, lead_time_stddev_days, lead_time_basis
+        from marts.mart_safety_stock_review""", "plant"),
+    "availability": _PartTable("""
+        select canonical_part_id, as_of_date, plant, mrp_status, false_available, required_qty,
+            mrp_available_qty, on_hand_qty, covering_po_number, covering_po_line,
+            covering_supplier_id, covering_due_date, days_past_due
+        from marts.mart_availability_check where false_available or mrp_status = 'SHORT'""",
+        "as_of_date desc, plant", AVAILABILITY_ROWS, "as_of_date desc, plant"),
+}
+
+
+def _read_evidence(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
+    """The evidence data files: every part with a finding, set-based, no loop over parts."""
+    con.execute("""
+        create or replace temp table ev_parts as
+        select distinct canonical_part_id from ranked_findings
+        where canonical_part_id is not null""")
+    data.evidence_ids = frozenset(
+        r[0] for r in con.execute("select canonical_part_id from ev_parts").fetchall())
+    if not data.evidence_ids:
+        return
+    columns: dict[str, list[str]] = {}
+    for name, table in PART_TABLES.items():
+        cur = con.execute(f"select * exclude (canonical_part_id) from ({table.sql}) limit 0")
+        columns[name] = [d[0] for d in cur.description]
+        keep = (f"qualify row_number() over (partition by canonical_part_id "
+                f"order by {table.keep_order}) <= {int(table.keep)}" if table.keep else "")
+        row = ", ".join(f'"{c}"' for c in columns[name])
+        con.execute(f"""
+            create or replace temp table ev_{name} as
+            select canonical_part_id, to_json(list(json_array({row}) order by {table.order}))
+              as rows
+            from (select * from ({table.sql}) join ev_parts using (canonical_part_id) {keep})
+            group by canonical_part_id""")
+    sections = ", ".join(f"'{name}', coalesce(ev_{name}.rows, '[]'::json)" for name in columns)
+    joins = " ".join(f"left join ev_{name} using (canonical_part_id)" for name in columns)
+    con.execute(f"""
+        create or replace temp table ev_docs as
+        select canonical_part_id, {FNV_1A} as fnv,
+            json_object('part', json_object('canonical_part_id', canonical_part_id,
+                            'canonical_part_number', d.canonical_part_number,
+                            'description', d.description,
+                            'procurement_type', d.procurement_type, 'status', d.status),
+                        'n_completed', coalesce(c.n, 0), {sections}) as doc
+        from ev_parts left join marts.dim_parts d using (canonical_part_id)
+        left join (select canonical_part_id, count(*) as n from marts.fct_po_line_lead_times
+                   where not is_excluded and lead_time_days is not null group by 1) c
+          using (canonical_part_id)
+        {joins}""")
+    total = con.execute("select sum(length(doc::varchar)) from ev_docs").fetchone()[0] or 0
+    shards = max(1, math.ceil(total / SHARD_BYTES))
+    # JSON may hold U+2028/U+2029 raw; older JavaScript parsers end a string at them.
+    text = """'plansignalEvidence(' || replace(replace(json_object(
+        'shard', shard, 'shards', ?::integer, 'columns', ?::json,
+        'parts', json_group_object(canonical_part_id, doc))::varchar,
+        chr(8232), '\\u2028'), chr(8233), '\\u2029') || ');' || chr(10)"""
+    data.evidence_shards = {shard: js for shard, js in con.execute(f"""
+        select shard, {text} from (select *, fnv % ? as shard from ev_docs)
+        group by shard order by shard""", [shards, json.dumps(columns), shards]).fetchall()}
+    data.evidence_shard_count = shards
 
 
 PARETO_BARS = 50  # costliest findings drawn in the Pareto chart
