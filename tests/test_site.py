@@ -40,7 +40,7 @@ from dagster_project.cli import RunReport, write_site
 from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.defs.site.assets import DBT_DOCS_PAGE
 from dagster_project.runtime.settings import REPO_ROOT, Settings
-from dagster_project.site import build_site, queries
+from dagster_project.site import build_site, evidence
 from tests.conftest import demo_pipeline
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -202,7 +202,7 @@ def _part_id(page: str) -> str:
 
 
 def _fnv1a(text: str) -> int:
-    """The hash that picks a part's data file (queries.FNV_1A, evidence.js fnv1a)."""
+    """The hash that picks a part's data file (evidence.FNV_1A, evidence.js fnv1a)."""
     h = 2166136261
     for ch in text:
         h = ((h ^ ord(ch)) * 16777619) % 2**32
@@ -440,9 +440,9 @@ def test_markup_in_the_data_is_text_on_every_page(hostile_site):
              for pid, doc in f["parts"].items()}
     doc = parts[_part_id(hostile_site.part_page)]
     assert doc["part"]["canonical_part_number"] == SCRIPT and doc["part"]["description"] == IMG
-    evidence = next(iter(_data_files(hostile_site.site).values()))["columns"]["findings"].index(
+    column = next(iter(_data_files(hostile_site.site).values()))["columns"]["findings"].index(
         "evidence")
-    assert doc["findings"] and all(row[evidence][SCRIPT] == IMG for row in doc["findings"])
+    assert doc["findings"] and all(row[column][SCRIPT] == IMG for row in doc["findings"])
     assert parts[HOSTILE_ID]["part"]["canonical_part_id"] == HOSTILE_ID
 
 
@@ -547,7 +547,7 @@ def test_part_page_shows_lead_time_evidence(site_run, base_url, browser, tmp_pat
     assert {r["plant"] for r in _table(browser, "part-safety")} == {p for (p,) in plants}
     drawn = browser.execute_script(
         "return document.querySelectorAll('#chart-part-scatter circle.point').length")
-    assert drawn == min(points, queries.SCATTER_POINTS) > 0
+    assert drawn == min(points, evidence.SCATTER_POINTS) > 0
     assert browser.execute_script(
         "return document.querySelectorAll('#chart-part-histogram rect.bar').length")
     text = browser.find_element("tag name", "body").text
@@ -656,7 +656,7 @@ def sharded_site(site_run, tmp_path_factory) -> Path:
     """The run's site with data files of a fifth of the evidence each: several files."""
     total = sum(p.stat().st_size for p in (site_run.settings.site_dir / "parts" / "data").iterdir())
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(queries, "SHARD_BYTES", total // 5)
+        monkeypatch.setattr(evidence, "SHARD_BYTES", total // 5)
         settings = site_run.settings
         index = build_site(settings.pipeline_db, settings.serving_db,
                            tmp_path_factory.mktemp("sharded") / "site", "sharded", validations=[])

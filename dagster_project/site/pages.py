@@ -7,7 +7,7 @@ each page shows (columns, rows, links) and how a value reads (the `num`, `pct` f
 
 Evidence: one page, parts/part.html?id=<canonical_part_id>, for every part with a finding. It
 is a shell; static/evidence.js loads the part's data file (parts/data/<n>.js, written by
-`queries._read_evidence`) and builds the tables and charts in the browser, as text nodes.
+`evidence.read_evidence`) and builds the tables and charts in the browser, as text nodes.
 The columns it shows are PART_COLS here, handed to it as JSON in the page.
 """
 
@@ -24,8 +24,9 @@ import jinja2
 
 from . import charts
 from .docs import DocLink
+from .evidence import SCATTER_POINTS
 from .files import SiteFiles
-from .queries import DETAIL_ROWS, SCATTER_POINTS, MartData, QualityData
+from .queries import DETAIL_ROWS, MartData, QualityData
 
 SEVERITY_RANK = {"high": 1, "ERROR": 1, "medium": 2, "WARNING": 2, "low": 3}
 
@@ -212,7 +213,7 @@ INDEX_COLS = {
                     Col("applied", "applied", "num"), Col("superseded", "superseded", "num")],
 }
 # The evidence page's tables (drawn by static/evidence.js from the part's data file: a `key`
-# is a column of the queries.PART_TABLES entry of the same name; "evidence" shows the findings'
+# is a column of the evidence.PART_TABLES entry of the same name; "evidence" shows the findings'
 # evidence JSON).
 PART_COLS = {
     "findings": [c for c in FINDING_COLS if c.key != "canonical_part_number"],
@@ -291,7 +292,7 @@ ZERO_KPIS = dict.fromkeys(
 def render_pages(quality: QualityData, marts: MartData, status_line: str,
                  docs: list[DocLink], plotly_version: str, top_rows: int) -> SiteFiles:
     """index.html, the detail pages, the evidence page and its data files, as text."""
-    links = Links(marts.evidence_ids, "")
+    links = Links(marts.evidence.ids, "")
     files: SiteFiles = {"index.html": render_index(quality, marts, status_line, docs,
                                                    plotly_version, top_rows, links)}
     for name, detail in DETAIL_PAGES.items():
@@ -300,7 +301,7 @@ def render_pages(quality: QualityData, marts: MartData, status_line: str,
             plotly_version=None, page=detail, rows=getattr(marts, detail.attr),
             detail_rows=DETAIL_ROWS, links=links)
     files[EVIDENCE_PAGE] = render_evidence_page(marts)
-    files |= {f"parts/data/{n}.js": text for n, text in marts.evidence_shards.items()}
+    files |= {f"parts/data/{n}.js": text for n, text in marts.evidence.files.items()}
     return files
 
 
@@ -333,7 +334,7 @@ def render_index(quality: QualityData, marts: MartData, status_line: str,
 def render_evidence_page(marts: MartData) -> str:
     """parts/part.html: the page evidence.js fills with one part's evidence."""
     spec = {
-        "shards": marts.evidence_shard_count, "parts": len(marts.evidence_ids),
+        "shards": marts.evidence.shards, "parts": len(marts.evidence.ids),
         "build": datetime.now(UTC).strftime("%Y%m%d%H%M%S"), "scatter_points": SCATTER_POINTS,
         "columns": {name: [{"key": c.key, "title": c.title, "kind": c.kind,
                             "sort": c.sort, "numeric": c.numeric} for c in cols]

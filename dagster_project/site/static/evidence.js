@@ -1,7 +1,7 @@
 // The evidence page (parts/part.html?id=<canonical_part_id>), drawn in the browser.
 // The page holds no part's data. It reads the part id from its address and loads the one data
 // file that holds the part: data/<n>.js, n = FNV-1a (32 bit, over the id's code points) modulo
-// the number of files, the same hash queries._read_evidence computes in DuckDB. A data file is
+// the number of files, the same hash evidence.read_evidence computes in DuckDB. A data file is
 // a <script> that calls plansignalEvidence(...), so it loads from file:// too, where fetch()
 // of a local file does not. The tables and the two charts (inline SVG) are built from it with
 // createElement and textContent: a value from an extract is text, never markup.
