@@ -3,8 +3,9 @@
 A small generated extract runs through the whole pipeline once (module fixture), the CLI writes
 the site, a local http.server serves it on 127.0.0.1 and headless Chromium (Debian's chromium +
 chromium-driver, installed by tests/setup_chromium.sh) loads the pages. The tests assert on what
-renders: the status line, the contract table, plotly charts, every local link, and that no page
-asks for anything outside the site (it must work offline), and that values from the data
+renders: the status line, the contract table, plotly charts, every local link, the evidence page
+of any part with a finding (drawn by static/evidence.js from the part's data file), and that no
+page asks for anything outside the site (it must work offline), and that values from the data
 that look like markup stay text.
 
 Without chromium the browser tests skip, except in CI (CI=true), where they fail.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import json
+import math
 import os
 import re
 import shutil
@@ -28,7 +31,7 @@ from html import escape
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qs, quote, urljoin, urlparse
 
 import duckdb
 import pytest
@@ -37,7 +40,7 @@ from dagster_project.cli import RunReport, write_site
 from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.defs.site.assets import DBT_DOCS_PAGE
 from dagster_project.runtime.settings import REPO_ROOT, Settings
-from dagster_project.site import build_site, queries
+from dagster_project.site import build_site, evidence
 from tests.conftest import demo_pipeline
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -188,9 +191,37 @@ def _status(url: str) -> int:
 
 
 def _first_part_page(site_dir: Path) -> str:
+    """The first evidence page the index links: parts/part.html?id=<canonical_part_id>."""
     links = [u for u in _local_links(site_dir / "index.html") if u.startswith("parts/")]
-    assert links, "index.html links to no per-part evidence page"
+    assert links, "index.html links to no evidence page"
     return links[0]
+
+
+def _part_id(page: str) -> str:
+    return parse_qs(urlparse(page).query)["id"][0]
+
+
+def _fnv1a(text: str) -> int:
+    """The hash that picks a part's data file (evidence.FNV_1A, evidence.js fnv1a)."""
+    h = 2166136261
+    for ch in text:
+        h = ((h ^ ord(ch)) * 16777619) % 2**32
+    return h
+
+
+def _data_files(site_dir: Path) -> dict[int, dict]:
+    """The evidence data files (parts/data/<n>.js), each as the JSON object it registers."""
+    files = {}
+    for path in (site_dir / "parts" / "data").glob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("plansignalEvidence(") and text.endswith(");\n"), path.name
+        files[int(path.stem)] = json.loads(text.removeprefix("plansignalEvidence(")[:-3])
+    return files
+
+
+def _wait_for_evidence(driver) -> str:
+    """The evidence page's state once evidence.js is done: ready, missing, no-part, error."""
+    return _wait(driver, "document.body.dataset.evidence") or ""
 
 
 # --- the build itself ------------------------------------------------------------------------
@@ -205,7 +236,8 @@ def test_site_is_written_by_the_run_quickly_and_completely(site_run):
     for name in ("assets/plotly.min.js", "assets/site.css", "findings.html",
                  "lead_times.html", "safety_stock.html", "availability.html"):
         assert (site / name).is_file(), name
-    assert any((site / "parts").glob("*.html"))
+    assert (site / "parts" / "part.html").is_file() and any((site / "parts" / "data").glob("*.js"))
+    assert not list((site / "parts").glob("*.html"))[1:], "one evidence page, not one per part"
     leftovers = [p.name for p in site.rglob(".*") if p.name.endswith((".tmp", ".new", ".old"))]
     leftovers += [p.name for p in site.parent.glob(f".{site.name}.*")]  # the swapped-in tree
     assert not leftovers, f"temporary files left in the site: {leftovers}"
@@ -313,23 +345,28 @@ def test_a_mart_with_unexpected_columns_costs_a_section_not_the_site(tmp_path):
 # Values an extract may carry that are markup: the site must show them as text.
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
+# A canonical part id that is markup and breaks a naive URL (#, &, =, ?, /, quotes).
+HOSTILE_ID = 'id"><img src=x onerror=alert(1)>#&id=<script>alert(1)</script>?/'
+HTML_INJECTION = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(")
 
 
 @dataclass
 class HostileSite:
     site: Path
-    part_page: str  # parts/<id>.html of the part whose number and description are markup
+    part_page: str  # parts/part.html?id=<id> of the part whose number and description are markup
+    hostile_id_page: str  # the evidence page of a part whose canonical id is HOSTILE_ID
 
 
 @pytest.fixture(scope="module")
 def hostile_site(site_run, tmp_path_factory) -> HostileSite:
-    """The run's marts with one evidence page's part number, description, supplier and
-    proposed change replaced by markup, and a site built from them."""
+    """The run's marts with one part's number, description, supplier, proposed change and
+    finding evidence replaced by markup, another part's canonical id by HOSTILE_ID, and a site
+    built from them."""
     root = tmp_path_factory.mktemp("hostile_site")
     serving = root / "planning.duckdb"
     shutil.copyfile(site_run.settings.serving_db, serving)
     part_page = _first_part_page(site_run.settings.site_dir)
-    pid = part_page.removeprefix("parts/").removesuffix(".html")
+    pid = _part_id(part_page)
     with duckdb.connect(str(serving)) as con:
         columns = con.execute(
             "select table_name, column_name from information_schema.columns "
@@ -343,10 +380,22 @@ def hostile_site(site_run, tmp_path_factory) -> HostileSite:
                         [values[column], pid])
         con.execute("update marts.dim_parts set description = ? where canonical_part_id = ?",
                     [IMG, pid])
+        con.execute("update marts.mart_master_data_exceptions set evidence = "
+                    "json_merge_patch(evidence, json_object(?, ?))::varchar "
+                    "where canonical_part_id = ?", [SCRIPT, IMG, pid])
+        other = con.execute(
+            "select canonical_part_id from marts.mart_master_data_exceptions "
+            "where canonical_part_id <> ? order by impact_rank limit 1", [pid]).fetchone()[0]
+        for (table,) in con.execute(
+                "select table_name from information_schema.columns where table_schema = 'marts' "
+                "and column_name = 'canonical_part_id' and table_name in (select table_name "
+                "from information_schema.tables where table_type = 'BASE TABLE')").fetchall():
+            con.execute(f'update marts."{table}" set canonical_part_id = ? '
+                        "where canonical_part_id = ?", [HOSTILE_ID, other])
     index = build_site(site_run.settings.pipeline_db, serving, root / "site", "Run x.",
                        validations=[])
-    assert (index.parent / part_page).is_file()
-    return HostileSite(index.parent, part_page)
+    return HostileSite(index.parent, part_page,
+                       f"parts/part.html?id={quote(HOSTILE_ID, safe='')}")
 
 
 class _Elements(HTMLParser):
@@ -371,9 +420,10 @@ class _Elements(HTMLParser):
 
 
 def test_markup_in_the_data_is_text_on_every_page(hostile_site):
-    for page in ("index.html", "findings.html", hostile_site.part_page):
+    for page in ("index.html", "findings.html"):
+        html = (hostile_site.site / page).read_text(encoding="utf-8")
         parsed = _Elements()
-        parsed.feed((hostile_site.site / page).read_text(encoding="utf-8"))
+        parsed.feed(html)
         assert not [a for t, a in parsed.tags if t == "img" or "onerror" in a], page
         # Inline scripts are plotly's figures, whose JSON escapes "<" (\\u003c): the payload
         # may be data in one, never a script of its own nor markup inside one.
@@ -381,6 +431,26 @@ def test_markup_in_the_data_is_text_on_every_page(hostile_site):
         text = "".join(parsed.text)
         assert SCRIPT in text, f"{page}: the part number is not shown as text"
         assert IMG in text, f"{page}: the proposed change is not shown as text"
+    # The links to the part with the hostile id carry it percent-encoded, whole.
+    assert f'href="{hostile_site.hostile_id_page}"' in (
+        hostile_site.site / "findings.html").read_text(encoding="utf-8")
+    # The evidence page holds no data; its data files hold the payloads as JSON strings.
+    assert "alert(1)" not in (hostile_site.site / "parts" / "part.html").read_text(encoding="utf-8")
+    parts = {pid: doc for f in _data_files(hostile_site.site).values()
+             for pid, doc in f["parts"].items()}
+    doc = parts[_part_id(hostile_site.part_page)]
+    assert doc["part"]["canonical_part_number"] == SCRIPT and doc["part"]["description"] == IMG
+    column = next(iter(_data_files(hostile_site.site).values()))["columns"]["findings"].index(
+        "evidence")
+    assert doc["findings"] and all(row[column][SCRIPT] == IMG for row in doc["findings"])
+    assert parts[HOSTILE_ID]["part"]["canonical_part_id"] == HOSTILE_ID
+
+
+def test_the_evidence_page_never_parses_data_as_markup():
+    """evidence.js builds elements and text nodes only; no API that parses a string as HTML."""
+    script = (REPO_ROOT / "dagster_project" / "site" / "static" / "evidence.js").read_text()
+    assert not HTML_INJECTION.findall(script)
+    assert "textContent" in script and "createElement" in script
 
 
 # --- in the browser --------------------------------------------------------------------------
@@ -410,24 +480,80 @@ def test_every_local_link_on_the_index_resolves(site_run, base_url):
         assert required in links, f"index.html does not link {required}"
     part = _first_part_page(site)
     pages = {urljoin(base_url, u.split("#")[0]) for u in links}
-    # and everything the first evidence page refers to
-    pages |= {urljoin(base_url + part, u) for u in _local_links(site / part)}
+    # and everything the evidence page refers to
+    pages |= {urljoin(base_url + part, u) for u in _local_links(site / "parts" / "part.html")}
     broken = {u: code for u in sorted(pages) if (code := _status(u)) != 200}
     assert not broken, broken
 
 
+def _table(driver, table_id: str) -> list[dict[str, str]]:
+    """A table of the page as rows of {column title: cell text}, and `<title>.v`: data-v."""
+    return driver.execute_script("""
+        var t = document.getElementById(arguments[0]);
+        if (!t) return [];
+        var heads = Array.from(t.tHead.rows[0].cells).map(function (c) { return c.textContent; });
+        return Array.from(t.tBodies[0].rows).map(function (r) {
+            var row = {};
+            heads.forEach(function (h, i) {
+                row[h] = r.cells[i].textContent;
+                if (r.cells[i].dataset.v !== undefined) row[h + '.v'] = r.cells[i].dataset.v;
+            });
+            return row;
+        });""", table_id)
+
+
+def _number(value: object) -> float:
+    """A number as a page's data-v carries it ('' for none: -inf, so that rows sort)."""
+    return -math.inf if value in ("", None) else round(float(value), 6)
+
+
 def test_part_page_shows_lead_time_evidence(site_run, base_url, browser, tmp_path):
-    part = _first_part_page(site_run.settings.site_dir)
-    _open(browser, base_url + part)
-    assert _wait(browser, f"{DRAWN_CHARTS} >= 2"), "the evidence charts did not draw"
-    ids = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => e.id)")
-    assert {"chart-part-scatter", "chart-part-histogram"} <= set(ids)
+    """The evidence page of the part with the most findings shows exactly what the marts hold
+    for it: its findings, its suppliers' statistics, its PO lines plotted, its safety stocks."""
+    with duckdb.connect(str(site_run.settings.serving_db), read_only=True) as con:
+        pid, number, description = con.execute("""
+            select e.canonical_part_id, any_value(d.canonical_part_number),
+                any_value(d.description)
+            from marts.mart_master_data_exceptions e
+            join marts.dim_parts d using (canonical_part_id)
+            where canonical_part_id in (select canonical_part_id
+                                        from marts.mart_supplier_lead_times)
+            group by 1 order by count(*) desc, 1 limit 1""").fetchone()
+        findings = con.execute("""
+            select finding_type, severity, impact_value from marts.mart_master_data_exceptions
+            where canonical_part_id = ?""", [pid]).fetchall()
+        suppliers = con.execute("""
+            select supplier_id, n_lines, recommended_lead_time_days
+            from marts.mart_supplier_lead_times where canonical_part_id = ?""", [pid]).fetchall()
+        points = con.execute("""
+            select count(*) from marts.fct_po_line_lead_times where canonical_part_id = ?
+              and not is_excluded and completion_date is not null and lead_time_days is not null
+            """, [pid]).fetchone()[0]
+        plants = con.execute("select plant from marts.mart_safety_stock_review "
+                             "where canonical_part_id = ?", [pid]).fetchall()
+    page = f"parts/part.html?id={quote(pid, safe='')}"
+    assert page in _local_links(site_run.settings.site_dir / "findings.html")
+    _open(browser, base_url + page)
+    assert _wait_for_evidence(browser) == "ready"
+    assert browser.find_element("tag name", "h1").text == f"Part {number}"
+    assert description in browser.find_element("id", "part-subtitle").text
+    shown = _table(browser, "part-findings")
+    assert sorted((r["type"], r["severity"], _number(r["impact.v"])) for r in shown) \
+        == sorted((t, s, _number(v)) for t, s, v in findings)
+    assert len(_table(browser, "part-evidence")) == len(findings)
+    shown = _table(browser, "part-suppliers")
+    assert sorted((r["supplier"], _number(r["lines.v"]), _number(r["recommended (d).v"]))
+                  for r in shown) == sorted((s, _number(n), _number(r)) for s, n, r in suppliers)
+    assert {r["plant"] for r in _table(browser, "part-safety")} == {p for (p,) in plants}
+    drawn = browser.execute_script(
+        "return document.querySelectorAll('#chart-part-scatter circle.point').length")
+    assert drawn == min(points, evidence.SCATTER_POINTS) > 0
+    assert browser.execute_script(
+        "return document.querySelectorAll('#chart-part-histogram rect.bar').length")
     text = browser.find_element("tag name", "body").text
     for heading in ("Findings", "Recommendation and confidence", "Lead times over time",
-                    "Excluded PO lines"):
+                    "Excluded PO lines", "Safety stock by plant"):
         assert heading in text
-    assert browser.find_elements("css selector", "#part-suppliers tbody tr")
     assert not _severe_console_errors(browser)
     _full_page_screenshot(browser, "part.png", tmp_path)
 
@@ -442,6 +568,8 @@ def test_pages_request_nothing_outside_the_site(site_run, base_url, browser):
     for page in pages:
         _open(browser, base_url + page)
         _wait(browser, "document.readyState === 'complete'")
+        if page.startswith("parts/"):
+            assert _wait_for_evidence(browser) == "ready"
         outside = [u for u in _requested_urls(browser) if not u.startswith(base_url)]
         assert not outside, f"{page} requested {outside[:5]}"
 
@@ -459,19 +587,27 @@ def test_gx_data_docs_render_offline(site_run, base_url, browser, tmp_path):
 
 
 def test_markup_in_the_data_stays_text_in_the_browser(hostile_site, browser):
-    """The worklist, the overview and the evidence page show the payloads as text; no element
-    comes of them (an alert would also fail every browser call here)."""
+    """The worklist, the overview and the evidence pages show the payloads as text; no element
+    comes of them (an alert would also fail every browser call here). The part whose id is
+    markup is reached by its link and its page shows the id as text."""
     with _serve(hostile_site.site) as url:
-        for page in ("findings.html", hostile_site.part_page, "index.html"):
+        for page in ("findings.html", hostile_site.part_page, "index.html",
+                     hostile_site.hostile_id_page):
             _open(browser, url + page)
             assert _wait(browser, "document.readyState === 'complete'")
+            if page.startswith("parts/"):
+                assert _wait_for_evidence(browser) == "ready", page
             found = browser.execute_script("""return {
                 elements: document.querySelectorAll('img, [onerror]').length,
                 scripts: Array.from(document.scripts)
                     .filter(function (s) { return s.text.trim() === 'alert(1)'; }).length,
                 text: document.body.innerText};""")
             assert found["elements"] == 0 and found["scripts"] == 0, page
-            assert SCRIPT in found["text"] and IMG in found["text"], page
+            if page == hostile_site.hostile_id_page:
+                assert f"canonical id {HOSTILE_ID}" in found["text"]
+            else:
+                assert SCRIPT in found["text"] and IMG in found["text"], page
+            assert not _severe_console_errors(browser), page
 
 
 def test_home_shows_what_the_findings_cost_their_age_and_the_review_queue(site_run):
@@ -501,26 +637,61 @@ def test_home_shows_what_the_findings_cost_their_age_and_the_review_queue(site_r
 
 
 def test_every_part_with_a_finding_has_an_evidence_page(site_run):
+    """Each part with a finding is in exactly one data file, the one its id hashes to."""
     with duckdb.connect(str(site_run.settings.serving_db), read_only=True) as con:
-        parts = con.execute(
-            "select count(distinct canonical_part_id) from marts.mart_master_data_exceptions"
-        ).fetchone()[0]
-    pages = list((site_run.settings.site_dir / "parts").glob("*.html"))
-    assert 25 < parts <= queries.EVIDENCE_PAGES and len(pages) == parts
+        parts = {r[0] for r in con.execute(
+            "select distinct canonical_part_id from marts.mart_master_data_exceptions"
+        ).fetchall()}
+    files = _data_files(site_run.settings.site_dir)
+    assert files and len(parts) > 25
+    listed = [pid for f in files.values() for pid in f["parts"]]
+    assert sorted(listed) == sorted(parts)
+    for n, f in files.items():
+        assert f["shard"] == n and f["shards"] == len(files)
+        assert all(_fnv1a(pid) % len(files) == n for pid in f["parts"])
 
 
-def test_evidence_pages_stop_at_their_ceiling_costliest_first(site_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(queries, "EVIDENCE_PAGES", 10)
-    settings = site_run.settings
-    index = build_site(settings.pipeline_db, settings.serving_db, tmp_path / "site", "ceiling")
-    pages = {p.name for p in (tmp_path / "site" / "parts").glob("*.html")}
-    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
-        parts = con.execute(
-            "select count(distinct canonical_part_id) from marts.mart_master_data_exceptions"
-        ).fetchone()[0]
-    assert len(pages) == 10
-    assert f"The 10 costliest of the {parts} parts" in index.read_text(encoding="utf-8")
-    assert _first_part_page(tmp_path / "site").removeprefix("parts/") in pages
+@pytest.fixture(scope="module")
+def sharded_site(site_run, tmp_path_factory) -> Path:
+    """The run's site with data files of a fifth of the evidence each: several files."""
+    total = sum(p.stat().st_size for p in (site_run.settings.site_dir / "parts" / "data").iterdir())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(evidence, "SHARD_BYTES", total // 5)
+        settings = site_run.settings
+        index = build_site(settings.pipeline_db, settings.serving_db,
+                           tmp_path_factory.mktemp("sharded") / "site", "sharded", validations=[])
+    return index.parent
+
+
+def test_evidence_data_files_share_the_parts_by_their_ids_hash(site_run, sharded_site):
+    files = _data_files(sharded_site)
+    assert 5 <= len(files) <= 6  # the documents' size over SHARD_BYTES, rounded up
+    assert [f["shards"] for f in files.values()] == [len(files)] * len(files)
+    listed = [pid for f in files.values() for pid in f["parts"]]
+    assert len(listed) == len(set(listed)) == sum(
+        len(f["parts"]) for f in _data_files(site_run.settings.site_dir).values())
+    assert all(_fnv1a(pid) % len(files) == n for n, f in files.items() for pid in f["parts"])
+
+
+def test_evidence_pages_work_from_file_urls_whichever_file_holds_the_part(sharded_site, browser):
+    """Opened from disk (file://, no server), the page finds a part in each data file (the
+    browser's hash agrees with DuckDB's), says so for an unknown part, and asks for a part
+    when given none."""
+    page = (sharded_site / "parts" / "part.html").as_uri()
+    for n, f in sorted(_data_files(sharded_site).items()):
+        pid, doc = next(iter(f["parts"].items()))
+        _open(browser, f"{page}?id={quote(pid, safe='')}")
+        assert _wait_for_evidence(browser) == "ready", f"data file {n}"
+        number = doc["part"]["canonical_part_number"] or pid
+        assert browser.find_element("tag name", "h1").text == f"Part {number}"
+        assert browser.find_elements("css selector", "#part-findings tbody tr")
+        assert not _severe_console_errors(browser), f"data file {n}"
+    _open(browser, f"{page}?id=no-such-part")
+    assert _wait_for_evidence(browser) == "missing"
+    assert "has no finding" in browser.find_element("id", "evidence-status").text
+    _open(browser, page)
+    assert _wait_for_evidence(browser) == "no-part"
+    assert browser.find_element("id", "part-lookup").is_displayed()
 
 
 VISIBLE_ROWS = """return Array.from(document.querySelectorAll('#detail-table tbody tr'))
@@ -537,6 +708,8 @@ def test_every_page_works_offline_and_large_tables_page(site_run, base_url, brow
     for page in pages:
         _open(browser, base_url + page)
         assert _wait(browser, "document.readyState === 'complete'")
+        if page.startswith("parts/"):
+            assert _wait_for_evidence(browser) == "ready"
         assert not _severe_console_errors(browser), page
     with duckdb.connect(str(site_run.settings.serving_db), read_only=True) as con:
         findings = con.execute(

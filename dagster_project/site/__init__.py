@@ -2,9 +2,14 @@
 
 index.html shows the state of planning data at a glance (contract pass rates and their trend,
 findings by type and severity, lead-time drift, safety stocks, false availability) and links
-to detail tables, per-part evidence pages (parts/<canonical_part_id>.html), Great Expectations
-Data Docs (gx/) and dbt docs (dbt/). Everything ships with the site: plotly.js and the Data
-Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing comes from a CDN.
+to detail tables, Great Expectations Data Docs (gx/) and dbt docs (dbt/). Every part with a
+finding has evidence (its findings, lead times per supplier, PO lines over time, exclusions,
+safety stocks, availability checks) on one page, parts/part.html?id=<canonical_part_id>, which
+draws it in the browser from the part's data file, parts/data/<n>.js: a few data files of about
+1 MB each written by DuckDB in one pass, instead of an HTML file per part (tens of thousands at
+scale 100, which made the site the run's slowest step). Everything ships with the site:
+plotly.js and the Data Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing
+comes from a CDN, and every page works from file:// (the data files are scripts, not fetched).
 
 `build_site` is one pass: gather (`queries` read both databases once; the saved GX results;
 the dbt docs page it is handed; `downloads` the exported files it links), render (`pages`
@@ -110,8 +115,8 @@ def build_site(
     `gx_runs` runs under <warehouse>/validations (about 35 ms per suite run to render).
     `dbt_docs`: the page ``dbt docs generate --static`` wrote (the site asset makes it); None
     or a failed one keeps the site's current dbt docs. `top_parts`: how many of the
-    worklist's top parts the home page lists (every part with a finding gets an evidence
-    page). `download_dirs`: folders whose files the home page links as downloads (the
+    worklist's top parts the home page lists (every part with a finding has evidence on
+    parts/part.html). `download_dirs`: folders whose files the home page links as downloads (the
     planners' exports, the change-set CSVs). Phase timings are logged at INFO.
     """
     site_dir = Path(site_dir)

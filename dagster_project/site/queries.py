@@ -20,6 +20,8 @@ import duckdb
 
 from dagster_project.ingest.freshness import read_landing_freshness
 
+from .evidence import Evidence, read_evidence
+
 Row = dict[str, Any]
 log = logging.getLogger(__name__)
 
@@ -28,12 +30,6 @@ TOP_ROWS = 12  # rows per table on the index page
 # Rows a detail page holds: all of them (paged in the browser, site.js) up to this ceiling, which
 # keeps one HTML file openable; a page that reaches it says so.
 DETAIL_ROWS = 200_000
-# Evidence pages: every part with a finding up to this many, in worklist order. A page costs
-# about 2.5 ms to render and 27 KB; at scale 100 (tens of thousands of parts with findings)
-# all of them took 96 s, 37 % of the run (make bench), so the rest are left to the marts.
-EVIDENCE_PAGES = 2_000
-SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
-EXCLUDED_ROWS = 50  # excluded PO lines listed per part
 
 SEVERITY_RANK = "case severity when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end"
 
@@ -104,20 +100,6 @@ class QualityData:
 
 
 @dataclass
-class PartEvidence:
-    part: Row
-    findings: list[Row] = field(default_factory=list)
-    suppliers: list[Row] = field(default_factory=list)
-    points: list[Row] = field(default_factory=list)
-    histogram: list[Row] = field(default_factory=list)
-    excluded: list[Row] = field(default_factory=list)
-    excluded_counts: list[Row] = field(default_factory=list)
-    n_completed: int = 0
-    safety_stock: list[Row] = field(default_factory=list)
-    availability: list[Row] = field(default_factory=list)
-
-
-@dataclass
 class MartData:
     """Planning facts from the serving database (empty when nothing is published)."""
 
@@ -133,8 +115,8 @@ class MartData:
     safety_hist: list[Row] = field(default_factory=list)
     availability: list[Row] = field(default_factory=list)
     availability_by_plant: list[Row] = field(default_factory=list)
-    parts: dict[str, PartEvidence] = field(default_factory=dict)
-    parts_with_findings: int = 0  # evidence pages are written for up to EVIDENCE_PAGES of them
+    # Every part with a finding, and its evidence as data files for parts/part.html.
+    evidence: Evidence = field(default_factory=Evidence)
     # The governance loop: cost of the findings, their age, the review queue.
     impact_totals: list[Row] = field(default_factory=list)  # per currency
     impact_pareto: list[Row] = field(default_factory=list)  # costliest findings, cumulative
@@ -289,7 +271,7 @@ def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
             ("lead times", lambda: _read_lead_times(con, data)),
             ("safety stock", lambda: _read_safety_stock(con, data)),
             ("availability", lambda: _read_availability(con, data)),
-            ("evidence pages", lambda: _read_parts(con, data)),
+            ("evidence pages", lambda: setattr(data, "evidence", read_evidence(con))),
             ("governance loop", lambda: _read_governance(con, data)),
         ]
         for name, read in sections:
@@ -411,87 +393,6 @@ def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
             count(*) as checks
         from marts.mart_availability_check group by plant order by plant
     """)
-
-
-def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    """Evidence for every part with a finding, the costliest first, up to EVIDENCE_PAGES: a
-    handful of set-based queries for all of them."""
-    con.execute(f"""
-        create or replace temp table site_parts as
-        select canonical_part_id from ranked_findings where canonical_part_id is not null
-        group by canonical_part_id order by min(worklist_rank) limit {EVIDENCE_PAGES}""")
-    data.parts_with_findings = con.execute(
-        "select count(distinct canonical_part_id) from ranked_findings").fetchone()[0]
-    ids = [r[0] for r in con.execute("select canonical_part_id from site_parts").fetchall()]
-    if not ids:
-        return
-
-    def by_part(sql: str) -> dict[str, list[Row]]:
-        grouped: dict[str, list[Row]] = {}
-        for row in _rows(con, sql):
-            grouped.setdefault(row["canonical_part_id"], []).append(row)
-        return grouped
-
-    parts = by_part("select * from marts.dim_parts join site_parts using (canonical_part_id)")
-    findings = by_part("""
-        select * exclude (evidence) from ranked_findings join site_parts using (canonical_part_id)
-        order by worklist_rank""")
-    suppliers = by_part("""
-        select * from marts.mart_supplier_lead_times join site_parts using (canonical_part_id)
-        order by n_lines desc, supplier_id""")
-    points = by_part(f"""
-        select canonical_part_id, supplier_id, po_number, po_line, order_date, completion_date,
-            lead_time_days, short_closed
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where not is_excluded and completion_date is not null and lead_time_days is not null
-        qualify row_number() over (partition by canonical_part_id
-                                   order by completion_date desc, po_number, po_line)
-                <= {SCATTER_POINTS}
-        order by completion_date""")
-    # The distribution the recommendation is computed from: lines inside the statistics window.
-    hist = by_part("""
-        select f.canonical_part_id, f.supplier_id, f.lead_time_days, count(*) as n
-        from marts.fct_po_line_lead_times f join site_parts using (canonical_part_id)
-        left join marts.mart_supplier_lead_times s using (canonical_part_id, supplier_id)
-        where not f.is_excluded and f.lead_time_days is not null
-          and f.completion_date between coalesce(s.lead_time_window_start_date, f.completion_date)
-                                    and coalesce(s.lead_time_window_end_date, f.completion_date)
-        group by all order by f.lead_time_days""")
-    completed = {r["canonical_part_id"]: r["n"] for r in _rows(con, """
-        select canonical_part_id, count(*) as n from marts.fct_po_line_lead_times
-        join site_parts using (canonical_part_id)
-        where not is_excluded and lead_time_days is not null group by 1""")}
-    excluded_counts = by_part("""
-        select canonical_part_id, exclusion_reason, count(*) as lines
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where is_excluded group by all order by lines desc""")
-    excluded = by_part(f"""
-        select canonical_part_id, exclusion_reason, po_number, po_line, supplier_id, order_date,
-            line_status, order_qty, net_received_qty, first_receipt_date, last_receipt_date
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where is_excluded
-        qualify row_number() over (partition by canonical_part_id
-                                   order by order_date desc, po_number, po_line)
-                <= {EXCLUDED_ROWS}
-        order by exclusion_reason, order_date desc""")
-    safety = by_part("""
-        select * from marts.mart_safety_stock_review join site_parts using (canonical_part_id)
-        order by plant""")
-    availability = by_part("""
-        select * from marts.mart_availability_check join site_parts using (canonical_part_id)
-        where false_available or mrp_status = 'SHORT'
-        qualify row_number() over (partition by canonical_part_id
-                                   order by as_of_date desc, plant) <= 50
-        order by as_of_date desc, plant""")
-    for pid in ids:
-        part = (parts.get(pid) or [{"canonical_part_id": pid}])[0]
-        data.parts[pid] = PartEvidence(
-            part=part, findings=findings.get(pid, []), suppliers=suppliers.get(pid, []),
-            points=points.get(pid, []), histogram=hist.get(pid, []),
-            excluded=excluded.get(pid, []), excluded_counts=excluded_counts.get(pid, []),
-            n_completed=completed.get(pid, 0), safety_stock=safety.get(pid, []),
-            availability=availability.get(pid, []),
-        )
 
 
 PARETO_BARS = 50  # costliest findings drawn in the Pareto chart

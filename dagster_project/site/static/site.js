@@ -1,11 +1,13 @@
 // Sorting, filtering and paging of the site's tables, in the browser, without a server.
 // Every row of a table is in the page (rendered and escaped by the site's templates); this
-// only decides which rows show: the ones matching the filter, PAGE_SIZE at a time.
+// only decides which rows show: the ones matching the filter, PAGE_SIZE at a time. The
+// evidence page builds its tables from data later (evidence.js) and sets them up itself.
 var PAGE_SIZE = 100;
 
 function setUpTable(table) {
   var body = table.tBodies[0];
-  if (!body) return;
+  if (!body || table.dataset.setUp) return;
+  table.dataset.setUp = "yes";
   var input = document.querySelector('input.filter[data-table="' + table.id + '"]');
   var page = 0;
   var nav = null, info = null, prev = null, next = null;
