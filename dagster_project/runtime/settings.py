@@ -59,8 +59,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 # The committed steward decisions (dbt seeds written by `plansignal review`).
 DECISIONS_DIR = DBT_PROJECT_DIR / "decisions"
-# What DuckDB uses at most per database it opens (the pipeline's writer, dbt, the site's
-# reads); past it DuckDB spills to disk. DuckDB's own default is 80 % of the machine, which
+# What DuckDB uses at most per database it opens (the pipeline's writer, the dbt build);
+# past it DuckDB spills to disk. DuckDB's own default is 80 % of the machine, which
 # at scale 100 took the run to 4.8 GB (make bench): 3GB keeps the run's process tree under
 # issue 21's 4 GB with the Python processes beside it.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
