@@ -67,6 +67,7 @@ def gather(
     gx_runs: int = 1,
     dbt_docs: DbtDocs | None = None,
     top_parts: int = 25,
+    top_rows: int = queries.TOP_ROWS,
     extract_max_age_days: float = 7.0,
     download_dirs: Sequence[Path] = (),
 ) -> SiteInputs:
@@ -78,7 +79,7 @@ def gather(
     quality.downloads = read_downloads(download_dirs, serving_db)
     return SiteInputs(
         quality=quality,
-        marts=queries.read_marts(serving_db, top_parts),
+        marts=queries.read_marts(serving_db, top_parts, top_rows),
         validations=list(validations),
         dbt_docs=dbt_docs_or_previous(dbt_docs, Path(site_dir)),
     )
@@ -122,7 +123,7 @@ def build_site(
     site_dir = Path(site_dir)
     t0 = time.perf_counter()
     inputs = gather(pipeline_db, serving_db, site_dir, validations=validations,
-                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts,
+                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts, top_rows=top_rows,
                     extract_max_age_days=extract_max_age_days, download_dirs=download_dirs)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="plansignal-site-") as scratch:
