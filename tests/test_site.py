@@ -661,11 +661,12 @@ def test_home_shows_what_the_findings_cost_their_age_and_the_review_queue(site_r
     assert 'id="change-sets-table"' in html
     change_sets = (site_run.settings.site_dir / "change_sets.html").read_text(encoding="utf-8")
     assert "outstanding" in change_sets
-    review = (site_run.settings.site_dir / "review.html").read_text(encoding="utf-8")
-    assert open_pairs
+    _, review = _detail_rows(site_run.settings.site_dir, "review")
+    assert open_pairs and len(review) == len(open_pairs)
+    commands = {(r["accept_command"], r["reject_command"]) for r in review}
     for pair in open_pairs:
-        assert f"plansignal review accept {pair} --by NAME --note TEXT" in review
-        assert f"plansignal review reject {pair} --by NAME --note TEXT" in review
+        assert (f"plansignal review accept {pair} --by NAME --note TEXT",
+                f"plansignal review reject {pair} --by NAME --note TEXT") in commands
 
 
 def test_every_part_with_a_finding_has_an_evidence_page(site_run):
@@ -729,8 +730,9 @@ def test_evidence_pages_work_from_file_urls_whichever_file_holds_the_part(sharde
 VISIBLE_ROWS = """return Array.from(document.querySelectorAll('#detail-table tbody tr'))
     .map(function (r) { return r.textContent; });"""
 # A column of the rows shown: each cell's sort key (data-v), else its text.
-COLUMN = """return Array.from(document.querySelectorAll('#detail-table tbody tr'))
-    .map(function (r) { var c = r.cells[arguments[0]]; return c.dataset.v || c.textContent; });"""
+COLUMN = """var i = arguments[0];
+    return Array.from(document.querySelectorAll('#detail-table tbody tr'))
+    .map(function (r) { return r.cells[i].dataset.v || r.cells[i].textContent; });"""
 
 
 def _detail_page(driver, url: str) -> None:
