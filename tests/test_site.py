@@ -41,7 +41,7 @@ from dagster_project.cli import RunReport, write_site
 from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.defs.site.assets import DBT_DOCS_PAGE
 from dagster_project.runtime.settings import REPO_ROOT, Settings
-from dagster_project.site import build_site, evidence
+from dagster_project.site import build_site, details, evidence
 from dagster_project.site.pages import DETAIL_PAGES
 from tests.conftest import demo_pipeline
 
@@ -858,3 +858,19 @@ def test_detail_pages_hold_the_marts_rows(site_run):
         key=repr)
     _, changes = _detail_rows(site, "change_sets")
     assert change in [{c: r[c] for c in change} for r in changes]
+
+
+def test_a_detail_page_over_the_ceiling_is_cut_and_says_so(site_run, tmp_path, monkeypatch):
+    monkeypatch.setattr(details, "DETAIL_ROWS", 150)
+    settings = site_run.settings
+    site = build_site(settings.pipeline_db, settings.serving_db, tmp_path / "site", "cut",
+                      validations=[]).parent
+    _, worklist = _detail_rows(site, "findings")
+    assert [r["worklist_rank"] for r in worklist] == list(range(1, 151))
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        findings = con.execute(
+            "select count(*) from marts.mart_master_data_exceptions").fetchone()[0]
+    text = " ".join((site / "findings.html").read_text(encoding="utf-8").split())
+    assert "150 rows, 100 to a page" in text
+    assert f"Cut at 150 rows</strong> (of {findings:,}): query marts.mart_master_data_exceptions" \
+        in text

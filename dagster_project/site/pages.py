@@ -27,7 +27,7 @@ from urllib.parse import quote
 import jinja2
 
 from . import charts
-from .details import DETAIL_ROWS, DetailData
+from .details import DetailData
 from .docs import DocLink
 from .evidence import SCATTER_POINTS
 from .files import SiteFiles
@@ -345,8 +345,7 @@ def render_detail_page(name: str, detail: DetailPage, data: DetailData, build: s
             "columns": col_specs(detail.cols)}
     return ENV.get_template("detail.html").render(
         title=f"plansignal: {detail.title}", heading=detail.title, prefix="", back=True,
-        plotly_version=None, page=detail, spec=spec, rows=min(data.rows, DETAIL_ROWS),
-        total=data.rows, cut=data.cut, detail_rows=DETAIL_ROWS)
+        plotly_version=None, page=detail, spec=spec, data=data)
 
 
 def render_evidence_page(marts: MartData) -> str:
