@@ -7,11 +7,15 @@ finding has evidence (its findings, lead times per supplier, PO lines over time,
 safety stocks, availability checks) on one page, parts/part.html?id=<canonical_part_id>, which
 draws it in the browser from the part's data file, parts/data/<n>.js: a few data files of about
 1 MB each written by DuckDB in one pass, instead of an HTML file per part (tens of thousands at
-scale 100, which made the site the run's slowest step). Everything ships with the site:
+scale 100, which made the site the run's slowest step). The detail pages (the worklist, lead
+times, safety stock, availability, review queue, change sets) are shells the same way:
+static/site.js draws their rows from <page>.data.<n>.js (`details`, up to DETAIL_ROWS rows each),
+100 to a page, filtered and sorted in the browser. Everything ships with the site:
 plotly.js and the Data Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing
 comes from a CDN, and every page works from file:// (the data files are scripts, not fetched).
 
-`build_site` is one pass: gather (`queries` read both databases once; the saved GX results;
+`build_site` is one pass: gather (`queries` read both databases once, and DuckDB writes the
+data files' text, `evidence` and `details`, with `datafiles`; the saved GX results;
 the dbt docs page it is handed; `downloads` the exported files it links), render (`pages`
 fills the Jinja2 templates in templates/, `charts` the plotly figures, `docs` the Data Docs),
 write (`files` writes the whole tree beside the site folder and swaps it in). A leaf: it
