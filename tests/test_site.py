@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from html import escape
 from html.parser import HTMLParser
@@ -40,7 +41,8 @@ from dagster_project.cli import RunReport, write_site
 from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.defs.site.assets import DBT_DOCS_PAGE
 from dagster_project.runtime.settings import REPO_ROOT, Settings
-from dagster_project.site import build_site, evidence
+from dagster_project.site import build_site, details, evidence
+from dagster_project.site.pages import DETAIL_PAGES
 from tests.conftest import demo_pipeline
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -209,14 +211,29 @@ def _fnv1a(text: str) -> int:
     return h
 
 
+def _script_data(path: Path, function: str) -> dict:
+    """The JSON object a data file hands to `function` (the file is just that call)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(f"{function}(") and text.endswith(");\n"), path.name
+    return json.loads(text.removeprefix(f"{function}(")[:-3])
+
+
 def _data_files(site_dir: Path) -> dict[int, dict]:
     """The evidence data files (parts/data/<n>.js), each as the JSON object it registers."""
-    files = {}
-    for path in (site_dir / "parts" / "data").glob("*.js"):
-        text = path.read_text(encoding="utf-8")
-        assert text.startswith("plansignalEvidence(") and text.endswith(");\n"), path.name
-        files[int(path.stem)] = json.loads(text.removeprefix("plansignalEvidence(")[:-3])
-    return files
+    return {int(path.stem): _script_data(path, "plansignalEvidence")
+            for path in (site_dir / "parts" / "data").glob("*.js")}
+
+
+def _detail_rows(site_dir: Path, name: str) -> tuple[list[str], list[dict]]:
+    """A detail page's data files (<name>.data.<n>.js): their columns and rows, in order."""
+    paths = sorted(site_dir.glob(f"{name}.data.*.js"), key=lambda p: int(p.name.split(".")[2]))
+    columns, rows = [], []
+    for n, path in enumerate(paths):
+        data = _script_data(path, "plansignalRows")
+        assert (data["page"], data["file"], data["files"]) == (name, n, len(paths))
+        columns = data["columns"]
+        rows += [dict(zip(columns, row, strict=True)) for row in data["rows"]]
+    return columns, rows
 
 
 def _wait_for_evidence(driver) -> str:
@@ -420,22 +437,28 @@ class _Elements(HTMLParser):
 
 
 def test_markup_in_the_data_is_text_on_every_page(hostile_site):
-    for page in ("index.html", "findings.html"):
-        html = (hostile_site.site / page).read_text(encoding="utf-8")
-        parsed = _Elements()
-        parsed.feed(html)
-        assert not [a for t, a in parsed.tags if t == "img" or "onerror" in a], page
-        # Inline scripts are plotly's figures, whose JSON escapes "<" (\\u003c): the payload
-        # may be data in one, never a script of its own nor markup inside one.
-        assert not [c for c in parsed.scripts if c.strip() == "alert(1)" or "<img" in c], page
-        text = "".join(parsed.text)
-        assert SCRIPT in text, f"{page}: the part number is not shown as text"
-        assert IMG in text, f"{page}: the proposed change is not shown as text"
+    html = (hostile_site.site / "index.html").read_text(encoding="utf-8")
+    parsed = _Elements()
+    parsed.feed(html)
+    assert not [a for t, a in parsed.tags if t == "img" or "onerror" in a]
+    # Inline scripts are plotly's figures, whose JSON escapes "<" (\\u003c): the payload
+    # may be data in one, never a script of its own nor markup inside one.
+    assert not [c for c in parsed.scripts if c.strip() == "alert(1)" or "<img" in c]
+    text = "".join(parsed.text)
+    assert SCRIPT in text, "index.html: the part number is not shown as text"
+    assert IMG in text, "index.html: the proposed change is not shown as text"
     # The links to the part with the hostile id carry it percent-encoded, whole.
-    assert f'href="{hostile_site.hostile_id_page}"' in (
-        hostile_site.site / "findings.html").read_text(encoding="utf-8")
-    # The evidence page holds no data; its data files hold the payloads as JSON strings.
-    assert "alert(1)" not in (hostile_site.site / "parts" / "part.html").read_text(encoding="utf-8")
+    assert f'href="{hostile_site.hostile_id_page}"' in html
+    # The evidence page and the worklist hold no data; their data files hold the payloads as
+    # JSON strings (the browser sets them as text: test_markup_in_the_data_stays_text_...).
+    for page in ("parts/part.html", "findings.html"):
+        assert "alert(1)" not in (hostile_site.site / page).read_text(encoding="utf-8"), page
+    _, worklist = _detail_rows(hostile_site.site, "findings")
+    pid = _part_id(hostile_site.part_page)
+    mine = [r for r in worklist if r["canonical_part_id"] == pid]
+    assert mine and all(r["canonical_part_number"] == SCRIPT and r["proposed_change"] == IMG
+                        and r["supplier_id"] in (IMG, None) for r in mine)
+    assert [r["has_evidence"] for r in worklist if r["canonical_part_id"] == HOSTILE_ID][0]
     parts = {pid: doc for f in _data_files(hostile_site.site).values()
              for pid, doc in f["parts"].items()}
     doc = parts[_part_id(hostile_site.part_page)]
@@ -532,7 +555,9 @@ def test_part_page_shows_lead_time_evidence(site_run, base_url, browser, tmp_pat
         plants = con.execute("select plant from marts.mart_safety_stock_review "
                              "where canonical_part_id = ?", [pid]).fetchall()
     page = f"parts/part.html?id={quote(pid, safe='')}"
-    assert page in _local_links(site_run.settings.site_dir / "findings.html")
+    _, worklist = _detail_rows(site_run.settings.site_dir, "findings")
+    assert [r["has_evidence"] for r in worklist if r["canonical_part_id"] == pid] \
+        == [True] * len(findings)  # the worklist links the page from each of its findings
     _open(browser, base_url + page)
     assert _wait_for_evidence(browser) == "ready"
     assert browser.find_element("tag name", "h1").text == f"Part {number}"
@@ -597,6 +622,13 @@ def test_markup_in_the_data_stays_text_in_the_browser(hostile_site, browser):
             assert _wait(browser, "document.readyState === 'complete'")
             if page.startswith("parts/"):
                 assert _wait_for_evidence(browser) == "ready", page
+            if page == "findings.html":
+                assert _wait(browser, "document.body.dataset.rows") == "ready"
+                # The part whose id is markup is linked from the worklist, its id whole.
+                hrefs = browser.execute_script(
+                    "return Array.from(document.querySelectorAll('#detail-table a'))"
+                    ".map(function (a) { return a.getAttribute('href'); })")
+                assert HOSTILE_ID in [_part_id(h) for h in hrefs if h.startswith("parts/")]
             found = browser.execute_script("""return {
                 elements: document.querySelectorAll('img, [onerror]').length,
                 scripts: Array.from(document.scripts)
@@ -629,11 +661,12 @@ def test_home_shows_what_the_findings_cost_their_age_and_the_review_queue(site_r
     assert 'id="change-sets-table"' in html
     change_sets = (site_run.settings.site_dir / "change_sets.html").read_text(encoding="utf-8")
     assert "outstanding" in change_sets
-    review = (site_run.settings.site_dir / "review.html").read_text(encoding="utf-8")
-    assert open_pairs
+    _, review = _detail_rows(site_run.settings.site_dir, "review")
+    assert open_pairs and len(review) == len(open_pairs)
+    commands = {(r["accept_command"], r["reject_command"]) for r in review}
     for pair in open_pairs:
-        assert f"plansignal review accept {pair} --by NAME --note TEXT" in review
-        assert f"plansignal review reject {pair} --by NAME --note TEXT" in review
+        assert (f"plansignal review accept {pair} --by NAME --note TEXT",
+                f"plansignal review reject {pair} --by NAME --note TEXT") in commands
 
 
 def test_every_part_with_a_finding_has_an_evidence_page(site_run):
@@ -695,13 +728,22 @@ def test_evidence_pages_work_from_file_urls_whichever_file_holds_the_part(sharde
 
 
 VISIBLE_ROWS = """return Array.from(document.querySelectorAll('#detail-table tbody tr'))
-    .filter(function (r) { return r.style.display !== 'none'; })
     .map(function (r) { return r.textContent; });"""
+# A column of the rows shown: each cell's sort key (data-v), else its text.
+COLUMN = """var i = arguments[0];
+    return Array.from(document.querySelectorAll('#detail-table tbody tr'))
+    .map(function (r) { return r.cells[i].dataset.v || r.cells[i].textContent; });"""
+
+
+def _detail_page(driver, url: str) -> None:
+    _open(driver, url)
+    assert _wait(driver, "document.body.dataset.rows") == "ready", url
 
 
 def test_every_page_works_offline_and_large_tables_page(site_run, base_url, browser):
     """Each page of the site loads without a console error; the worklist holds every finding,
-    shows 100 at a time, pages forward, and its filter searches all of them."""
+    shows 100 at a time, pages forward, its filter searches all of them and a click on a
+    column sorts all of them."""
     site = site_run.settings.site_dir
     pages = sorted(p.name for p in site.glob("*.html")) + [_first_part_page(site)]
     assert {"index.html", "findings.html", "review.html", "change_sets.html"} <= set(pages)
@@ -710,6 +752,8 @@ def test_every_page_works_offline_and_large_tables_page(site_run, base_url, brow
         assert _wait(browser, "document.readyState === 'complete'")
         if page.startswith("parts/"):
             assert _wait_for_evidence(browser) == "ready"
+        elif browser.find_elements("id", "detail-spec"):
+            assert _wait(browser, "document.body.dataset.rows") == "ready", page
         assert not _severe_console_errors(browser), page
     with duckdb.connect(str(site_run.settings.serving_db), read_only=True) as con:
         findings = con.execute(
@@ -717,17 +761,116 @@ def test_every_page_works_offline_and_large_tables_page(site_run, base_url, brow
         last = con.execute("select canonical_part_number from marts.mart_master_data_exceptions "
                            "where canonical_part_number is not null "
                            "order by impact_rank desc limit 1").fetchone()[0]
+        with_last, impacts = con.execute(
+            "select count(*) filter (where canonical_part_number = ?), "
+            "list(impact_value order by impact_value) "
+            "from marts.mart_master_data_exceptions", [last]).fetchone()
     assert findings > 100, "the demo's worklist is too short to show paging"
-    _open(browser, base_url + "findings.html")
-    assert _wait(browser, "document.readyState === 'complete'")
-    assert browser.execute_script(
-        "return document.querySelectorAll('#detail-table tbody tr').length") == findings
+    _detail_page(browser, base_url + "findings.html")
     first_page = browser.execute_script(VISIBLE_ROWS)
     assert len(first_page) == 100
-    assert f"of {findings}" in browser.find_element("css selector", ".pager span").text
+    pager = browser.find_element("css selector", ".pager span")
+    assert pager.text == f"rows 1\u2013100 of {findings}"
     browser.find_element("xpath", "//div[@class='pager']/button[2]").click()
     second_page = browser.execute_script(VISIBLE_ROWS)
     assert len(second_page) == min(100, findings - 100) and second_page[0] not in first_page
+    assert pager.text.startswith("rows 101\u2013")
+    # Sorted by impact, cheapest first, then costliest first: over all rows, not the page's.
+    heads = [th.text for th in browser.find_elements("css selector", "#detail-table th")]
+    impact = browser.find_element("xpath", "//table[@id='detail-table']//th[text()='impact']")
+    impact.click()
+    assert pager.text.startswith("rows 1\u2013100 of")
+    shown = [_number(v) for v in browser.execute_script(COLUMN, heads.index("impact"))]
+    assert shown == sorted(_number(v) for v in impacts)[:100]
+    impact.click()
+    shown = [_number(v) for v in browser.execute_script(COLUMN, heads.index("impact"))]
+    assert shown == sorted((_number(v) for v in impacts), reverse=True)[:100]
+    # The filter searches every row, in the order sorted.
     browser.find_element("css selector", "input.filter").send_keys(last)
     matching = browser.execute_script(VISIBLE_ROWS)
-    assert matching and all(last.lower() in row.lower() for row in matching)
+    assert len(matching) == min(with_last, 100)
+    assert all(last.lower() in row.lower() for row in matching)
+    assert f"of {with_last} matching ({findings} in all)" in pager.text or with_last <= 100
+    shown = [_number(v) for v in browser.execute_script(COLUMN, heads.index("impact"))]
+    assert shown == sorted(shown, reverse=True)
+    # A text column sorts as text.
+    browser.find_element("xpath", "//table[@id='detail-table']//th[text()='type']").click()
+    assert browser.execute_script("""var c = new Intl.Collator(); var v = arguments[0];
+        return v.every(function (x, i) { return !i || c.compare(v[i - 1], x) <= 0; });""",
+        browser.execute_script(COLUMN, heads.index("type")))
+    assert not _severe_console_errors(browser)
+
+
+def test_detail_pages_hold_the_marts_rows(site_run):
+    """Each detail page's data files hold its mart's rows (all of them, in the page's order),
+    with every column the page shows, sorts by or links with; a hand-picked row of the worklist
+    and of the change sets equals the mart's."""
+    site = site_run.settings.site_dir
+    counts = {
+        "findings": "from marts.mart_master_data_exceptions",
+        "lead_times": "from marts.mart_supplier_lead_times where not low_confidence "
+                      "and (is_drifting_vs_erp or is_drifting_vs_mrp)",
+        "safety_stock": "from marts.mart_safety_stock_review "
+                        "where is_safety_stock_deviation or is_stale",
+        "availability": "from marts.mart_availability_check where false_available",
+        "review": "from marts.part_match_review where review_status = 'proposed'",
+        "change_sets": "from marts.mart_change_set_status",
+    }
+    assert set(counts) == set(DETAIL_PAGES)
+    with duckdb.connect(str(site_run.settings.serving_db), read_only=True) as con:
+        expected = {name: con.execute(f"select count(*) {sql}").fetchone()[0]
+                    for name, sql in counts.items()}
+        worklist_key = ("canonical_part_id", "finding_type", "supplier_id", "plant")
+        picked = con.execute(f"""
+            select {", ".join(worklist_key)}, severity, canonical_part_number, impact_value,
+                impact_currency, days_open, status, proposed_change
+            from marts.mart_master_data_exceptions
+            where canonical_part_id is not null order by impact_rank desc limit 1""")
+        names = [d[0] for d in picked.description]
+        picked = dict(zip(names, picked.fetchone(), strict=True))
+        same = con.execute(f"""
+            select {", ".join(names)} from marts.mart_master_data_exceptions
+            where {" and ".join(f"{c} is not distinct from ?" for c in worklist_key)}""",
+            [picked[c] for c in worklist_key]).fetchall()
+        change = con.execute("""
+            select status, target_table, target_field, part_number, supplier_id, plant,
+                strftime(first_proposed_at, '%Y-%m-%d %H:%M') as first_proposed_at,
+                strftime(closed_at, '%Y-%m-%d %H:%M') as closed_at, closed_by_extract
+            from marts.mart_change_set_status order by proposal_id limit 1""")
+        change = dict(zip([d[0] for d in change.description], change.fetchone(), strict=True))
+    assert expected["findings"] > 100 and expected["change_sets"]
+    for name, page in DETAIL_PAGES.items():
+        columns, rows = _detail_rows(site, name)
+        assert len(rows) == expected[name], name
+        needed = {c.key for c in page.cols} | {c.sort for c in page.cols if c.sort}
+        if any(c.kind == "part" for c in page.cols):
+            needed |= {"canonical_part_id", "has_evidence"}
+        assert needed <= set(columns), (name, needed - set(columns))
+        html = (site / f"{name}.html").read_text(encoding="utf-8")
+        assert f"{len(rows):,} rows, 100 to a page" in html and "Cut at" not in html
+        assert all(f">{c.title}</th>" in html for c in page.cols), name
+    _, worklist = _detail_rows(site, "findings")
+    assert [r["worklist_rank"] for r in worklist] == list(range(1, len(worklist) + 1))
+    mine = [tuple(r[c] for c in names) for r in worklist
+            if all(r[c] == picked[c] for c in worklist_key)]
+    assert sorted(mine, key=repr) == sorted(
+        (tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in same),
+        key=repr)
+    _, changes = _detail_rows(site, "change_sets")
+    assert change in [{c: r[c] for c in change} for r in changes]
+
+
+def test_a_detail_page_over_the_ceiling_is_cut_and_says_so(site_run, tmp_path, monkeypatch):
+    monkeypatch.setattr(details, "DETAIL_ROWS", 150)
+    settings = site_run.settings
+    site = build_site(settings.pipeline_db, settings.serving_db, tmp_path / "site", "cut",
+                      validations=[]).parent
+    _, worklist = _detail_rows(site, "findings")
+    assert [r["worklist_rank"] for r in worklist] == list(range(1, 151))
+    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
+        findings = con.execute(
+            "select count(*) from marts.mart_master_data_exceptions").fetchone()[0]
+    text = " ".join((site / "findings.html").read_text(encoding="utf-8").split())
+    assert "150 rows, 100 to a page" in text
+    assert f"Cut at 150 rows</strong> (of {findings:,}): query marts.mart_master_data_exceptions" \
+        in text

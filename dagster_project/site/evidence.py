@@ -2,10 +2,10 @@
 
 parts/part.html?id=<canonical_part_id> holds no data: static/evidence.js loads the one data
 file that holds the part, parts/data/<n>.js, and draws the part's tables and charts from it.
-This module writes those files' text, in DuckDB, set-based: one JSON array per row
-(json_array), the rows of a section grouped per part, the parts' documents grouped into files of
-about SHARD_BYTES (string_agg). An HTML file per part, what the site wrote before, cost 2.5 ms
-and 27 KB each: 96 s at scale 100, 37 % of the run.
+This module writes those files' text, in DuckDB, set-based (the pieces in `datafiles`): one
+JSON array per row, the rows of a section grouped per part, the parts' documents grouped into
+files of about SHARD_BYTES (string_agg). An HTML file per part, what the site wrote before,
+cost 2.5 ms and 27 KB each: 96 s at scale 100, 37 % of the run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 
 import duckdb
+
+from .datafiles import columns_of, json_rows, script_safe
 
 # Per part on its evidence page:
 SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
@@ -129,8 +131,8 @@ def read_evidence(con: duckdb.DuckDBPyConnection) -> Evidence:
         return Evidence()
     columns: dict[str, list[str]] = {}
     for name, table in PART_TABLES.items():
-        cur = con.execute(f"select * exclude (canonical_part_id) from ({table.sql}) limit 0")
-        columns[name] = [d[0] for d in cur.description]
+        shown = columns_of(con, f"select * exclude (canonical_part_id) from ({table.sql})")
+        columns[name] = [c for c, _ in shown]
         rows = f"select * from ({table.sql}) join ev_parts using (canonical_part_id)"
         if table.keep:
             rows = f"""
@@ -142,26 +144,22 @@ def read_evidence(con: duckdb.DuckDBPyConnection) -> Evidence:
                 select * from all_rows semi join over using (canonical_part_id)
                 qualify row_number() over (partition by canonical_part_id
                                            order by {table.keep_order}) <= {int(table.keep)}"""
-        row = ", ".join(f'"{c}"' for c in columns[name])
-        order = f"order by {table.order}" if table.order else ""
         con.execute(f"""
             create or replace temp table ev_{name} as
-            select canonical_part_id,
-                '[' || string_agg(json_array({row})::varchar, ',' {order}) || ']' as rows
+            select canonical_part_id, {json_rows(shown, table.order)} as rows
             from ({rows}) group by canonical_part_id""")
     sections = " || ".join(f"""',"{name}":' || coalesce(ev_{name}.rows, '[]')"""
                            for name in columns)
     joins = " ".join(f"left join ev_{name} using (canonical_part_id)" for name in columns)
-    # JSON may hold U+2028/U+2029 raw, which older JavaScript parsers take for a line end.
-    con.execute(f"""
-        create or replace temp table ev_docs as
-        select canonical_part_id, {FNV_1A} as fnv, replace(replace(
+    doc = script_safe(f"""
             to_json(canonical_part_id)::varchar || ':{{"part":' || json_object(
                 'canonical_part_id', canonical_part_id,
                 'canonical_part_number', d.canonical_part_number, 'description', d.description,
                 'procurement_type', d.procurement_type, 'status', d.status)::varchar
-            || ',"n_completed":' || coalesce(c.n, 0) || {sections} || '}}',
-            chr(8232), '\\u2028'), chr(8233), '\\u2029') as doc
+            || ',"n_completed":' || coalesce(c.n, 0) || {sections} || '}}'""")
+    con.execute(f"""
+        create or replace temp table ev_docs as
+        select canonical_part_id, {FNV_1A} as fnv, {doc} as doc
         from ev_parts left join marts.dim_parts d using (canonical_part_id)
         left join (select canonical_part_id, count(*) as n from marts.fct_po_line_lead_times
                    where not is_excluded and lead_time_days is not null group by 1) c

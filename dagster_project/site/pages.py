@@ -9,6 +9,10 @@ Evidence: one page, parts/part.html?id=<canonical_part_id>, for every part with 
 is a shell; static/evidence.js loads the part's data file (parts/data/<n>.js, written by
 `evidence.read_evidence`) and builds the tables and charts in the browser, as text nodes.
 The columns it shows are PART_COLS here, handed to it as JSON in the page.
+
+Detail pages (findings.html, ...: DETAIL_PAGES) are shells the same way: the page has the
+headings and text, static/site.js draws the rows from the data files <page>.data.<n>.js
+(`details.read_detail`), 100 to a page, as text nodes; the columns are handed to it as JSON.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from urllib.parse import quote
 import jinja2
 
 from . import charts
+from .details import DetailData
 from .docs import DocLink
 from .evidence import SCATTER_POINTS
 from .files import SiteFiles
-from .queries import DETAIL_ROWS, MartData, QualityData
+from .queries import MartData, QualityData
 
 SEVERITY_RANK = {"high": 1, "ERROR": 1, "medium": 2, "WARNING": 2, "low": 3}
 
@@ -260,28 +265,30 @@ PART_COLS = {
 }
 
 
+def col_specs(cols: list[Col]) -> list[dict[str, Any]]:
+    """Columns as the browser's tables read them (site.js: a cell's kind, sort, alignment)."""
+    return [{"key": c.key, "title": c.title, "kind": c.kind, "sort": c.sort,
+             "numeric": c.numeric} for c in cols]
+
+
 @dataclass(frozen=True)
 class DetailPage:
     title: str
-    attr: str  # the MartData list it shows
     cols: list[Col]
     mart: str
 
 
+# <name>.html, its rows from details.DETAIL_TABLES[name] in <name>.data.<n>.js.
 DETAIL_PAGES = {
-    "findings.html": DetailPage("Governance worklist", "worklist", FINDING_COLS,
-                                "mart_master_data_exceptions"),
-    "lead_times.html": DetailPage("Lead-time drift", "drift", DRIFT_COLS,
-                                  "mart_supplier_lead_times"),
-    "safety_stock.html": DetailPage("Safety stock review", "safety_stock", SAFETY_COLS,
-                                    "mart_safety_stock_review"),
-    "availability.html": DetailPage("False availability", "availability", AVAILABILITY_COLS,
-                                    "mart_availability_check"),
-    "review.html": DetailPage("Review queue: possible duplicate parts", "review_queue",
-                              REVIEW_COLS, "part_match_review"),
-    "change_sets.html": DetailPage("Proposed changes: outstanding, applied, superseded",
-                                   "change_set_status", CHANGE_SET_COLS,
-                                   "mart_change_set_status"),
+    "findings": DetailPage("Governance worklist", FINDING_COLS, "mart_master_data_exceptions"),
+    "lead_times": DetailPage("Lead-time drift", DRIFT_COLS, "mart_supplier_lead_times"),
+    "safety_stock": DetailPage("Safety stock review", SAFETY_COLS, "mart_safety_stock_review"),
+    "availability": DetailPage("False availability", AVAILABILITY_COLS,
+                               "mart_availability_check"),
+    "review": DetailPage("Review queue: possible duplicate parts", REVIEW_COLS,
+                         "part_match_review"),
+    "change_sets": DetailPage("Proposed changes: outstanding, applied, superseded",
+                              CHANGE_SET_COLS, "mart_change_set_status"),
 }
 
 ZERO_KPIS = dict.fromkeys(
@@ -295,11 +302,11 @@ def render_pages(quality: QualityData, marts: MartData, status_line: str,
     links = Links(marts.evidence.ids, "")
     files: SiteFiles = {"index.html": render_index(quality, marts, status_line, docs,
                                                    plotly_version, top_rows, links)}
+    build = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     for name, detail in DETAIL_PAGES.items():
-        files[name] = ENV.get_template("detail.html").render(
-            title=f"plansignal: {detail.title}", heading=detail.title, prefix="", back=True,
-            plotly_version=None, page=detail, rows=getattr(marts, detail.attr),
-            detail_rows=DETAIL_ROWS, links=links)
+        data = marts.details.get(name, DetailData())
+        files[f"{name}.html"] = render_detail_page(name, detail, data, build)
+        files |= {f"{name}.data.{n}.js": text for n, text in data.files.items()}
     files[EVIDENCE_PAGE] = render_evidence_page(marts)
     files |= {f"parts/data/{n}.js": text for n, text in marts.evidence.files.items()}
     return files
@@ -331,14 +338,22 @@ def render_index(quality: QualityData, marts: MartData, status_line: str,
         links=links)
 
 
+def render_detail_page(name: str, detail: DetailPage, data: DetailData, build: str) -> str:
+    """<name>.html: the headings and text of a detail page; site.js draws its rows from its
+    data files (`build` in their addresses, so a browser never mixes two builds' files)."""
+    spec = {"name": name, "table": "detail-table", "files": len(data.files), "build": build,
+            "columns": col_specs(detail.cols)}
+    return ENV.get_template("detail.html").render(
+        title=f"plansignal: {detail.title}", heading=detail.title, prefix="", back=True,
+        plotly_version=None, page=detail, spec=spec, data=data)
+
+
 def render_evidence_page(marts: MartData) -> str:
     """parts/part.html: the page evidence.js fills with one part's evidence."""
     spec = {
         "shards": marts.evidence.shards, "parts": len(marts.evidence.ids),
         "build": datetime.now(UTC).strftime("%Y%m%d%H%M%S"), "scatter_points": SCATTER_POINTS,
-        "columns": {name: [{"key": c.key, "title": c.title, "kind": c.kind,
-                            "sort": c.sort, "numeric": c.numeric} for c in cols]
-                    for name, cols in PART_COLS.items()},
+        "columns": {name: col_specs(cols) for name, cols in PART_COLS.items()},
     }
     return ENV.get_template("part.html").render(
         title="plansignal: part evidence", heading="Part evidence", prefix="../", back=True,

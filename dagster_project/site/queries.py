@@ -3,7 +3,9 @@
 Contract results come from the pipeline database (``dq.contract_results`` keeps every run,
 failed ones too); the planning facts come from the serving database, i.e. what analysts see.
 Row counts returned to Python are bounded (top-N lists, binned histograms, capped samples), so
-the site stays fast at scale 100.
+the site stays fast at scale 100: the detail pages' and the evidence page's rows go from DuckDB
+straight into data files as text (`details`, `evidence`). The connections are read-only, with
+the project's DuckDB memory ceiling (PLANSIGNAL_DUCKDB_MEMORY_LIMIT).
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from dagster_project.ingest.freshness import read_landing_freshness
+from dagster_project.runtime.settings import get_settings
 
+from .details import DETAIL_TABLES, DetailData, preview, read_detail
 from .evidence import Evidence, read_evidence
 
 Row = dict[str, Any]
@@ -27,9 +32,6 @@ log = logging.getLogger(__name__)
 
 TREND_RUNS = 30  # contract runs shown in the pass-rate trend
 TOP_ROWS = 12  # rows per table on the index page
-# Rows a detail page holds: all of them (paged in the browser, site.js) up to this ceiling, which
-# keeps one HTML file openable; a page that reaches it says so.
-DETAIL_ROWS = 200_000
 
 SEVERITY_RANK = "case severity when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end"
 
@@ -108,7 +110,7 @@ class MartData:
     kpis: Row = field(default_factory=dict)
     findings_by_type: list[Row] = field(default_factory=list)
     top_findings: list[Row] = field(default_factory=list)
-    worklist: list[Row] = field(default_factory=list)
+    # The overview's first rows of three detail pages (drift, safety_stock, availability).
     drift: list[Row] = field(default_factory=list)
     drift_hist: list[Row] = field(default_factory=list)
     safety_stock: list[Row] = field(default_factory=list)
@@ -124,10 +126,14 @@ class MartData:
     ageing: list[Row] = field(default_factory=list)  # open and waived findings by age
     resolved_per_run: list[Row] = field(default_factory=list)
     resolve_stats: Row = field(default_factory=dict)
-    review_queue: list[Row] = field(default_factory=list)
     change_set_summary: list[Row] = field(default_factory=list)  # per target and status
-    change_set_status: list[Row] = field(default_factory=list)
+    # Every detail page's rows, as data files: details.DETAIL_TABLES name -> DetailData.
+    details: dict[str, DetailData] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # sections that could not be read
+
+    def detail_rows(self, name: str) -> int:
+        """How many rows the detail page `name` lists (0 when its section was not read)."""
+        return self.details.get(name, DetailData()).rows
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[Row]:
@@ -145,7 +151,8 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 @contextlib.contextmanager
 def _read_only(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True,
+                         config={"memory_limit": get_settings().duckdb_memory_limit})
     try:
         yield con
     finally:
@@ -249,7 +256,7 @@ FINDING_COLUMNS = """finding_id, finding_type, severity, canonical_part_id, cano
     days_open, status"""
 
 
-def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
+def read_marts(serving_db: Path, top_parts: int = 25, top_rows: int = TOP_ROWS) -> MartData:
     data = MartData()
     if not serving_db.exists():
         return data
@@ -268,12 +275,15 @@ def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
         sections: list[tuple[str, Callable[[], None]]] = [
             ("overview", lambda: _read_overview(con, data)),
             ("findings", lambda: _read_findings(con, data, top_parts)),
-            ("lead times", lambda: _read_lead_times(con, data)),
-            ("safety stock", lambda: _read_safety_stock(con, data)),
-            ("availability", lambda: _read_availability(con, data)),
+            ("lead times", lambda: _read_lead_times(con, data, top_rows)),
+            ("safety stock", lambda: _read_safety_stock(con, data, top_rows)),
+            ("availability", lambda: _read_availability(con, data, top_rows)),
             ("evidence pages", lambda: setattr(data, "evidence", read_evidence(con))),
             ("governance loop", lambda: _read_governance(con, data)),
         ]
+        sections += [(f"{name} page", partial(_read_detail, con, data, name))
+                     for name in DETAIL_TABLES
+                     if name != "change_sets" or "mart_change_set_status" in names]
         for name, read in sections:
             # A mart whose columns changed costs its section, not the site: the site is also
             # what reviewers read after a failed run.
@@ -324,8 +334,6 @@ def _read_findings(con: duckdb.DuckDBPyConnection, data: MartData, top_parts: in
               from (select *, {MAGNITUDE} as magnitude, {MAGNITUDE_LABEL} as size
                     from marts.mart_master_data_exceptions))
     """)
-    data.worklist = _rows(con, f"select * exclude (evidence) from ranked_findings "
-                               f"order by worklist_rank limit {DETAIL_ROWS}")
     data.top_findings = _rows(con, f"""
         select * exclude (evidence) from ranked_findings
         where canonical_part_id in (
@@ -336,18 +344,8 @@ def _read_findings(con: duckdb.DuckDBPyConnection, data: MartData, top_parts: in
     """)
 
 
-def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    data.drift = _rows(con, f"""
-        select canonical_part_id, canonical_part_number, supplier_id, n_lines,
-            median_lead_time_days, p90_lead_time_days, erp_planned_lead_time_days,
-            mrp_planned_lead_time_days, drift_vs_erp_days, drift_vs_mrp_days,
-            recommended_lead_time_days, on_time_rate, low_confidence
-        from marts.mart_supplier_lead_times
-        where not low_confidence and (is_drifting_vs_erp or is_drifting_vs_mrp)
-        order by greatest(abs(coalesce(drift_vs_erp_days, 0)),
-                          abs(coalesce(drift_vs_mrp_days, 0))) desc, canonical_part_number
-        limit {DETAIL_ROWS}
-    """)
+def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData, top_rows: int) -> None:
+    data.drift = _rows(con, preview("lead_times", top_rows))
     # Drift distribution in 5-day bins, clipped at +-100 days so outliers do not flatten it.
     data.drift_hist = _rows(con, """
         select basis, least(greatest(floor(drift / 5) * 5, -100), 100) as bin, count(*) as n
@@ -358,17 +356,8 @@ def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
     """)
 
 
-def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    data.safety_stock = _rows(con, f"""
-        select canonical_part_id, canonical_part_number, plant, current_safety_stock,
-            recommended_safety_stock, safety_stock_deviation_ratio, is_safety_stock_deviation,
-            is_stale, last_changed_date, lead_time_basis, mean_daily_demand
-        from marts.mart_safety_stock_review
-        where is_safety_stock_deviation or is_stale
-        order by is_safety_stock_deviation desc, abs(safety_stock_deviation_ratio) desc nulls last,
-            canonical_part_number, plant
-        limit {DETAIL_ROWS}
-    """)
+def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData, top_rows: int) -> None:
+    data.safety_stock = _rows(con, preview("safety_stock", top_rows))
     # Deviation of current from recommended, in 10 % bins clipped to [-100 %, +300 %].
     data.safety_hist = _rows(con, """
         select least(greatest(floor(safety_stock_deviation_ratio * 10) / 10, -1), 3) as bin,
@@ -378,15 +367,8 @@ def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
     """)
 
 
-def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    data.availability = _rows(con, f"""
-        select canonical_part_id, canonical_part_number, plant, as_of_date, required_qty,
-            mrp_available_qty, on_hand_qty, covering_po_number, covering_po_line,
-            covering_supplier_id, covering_due_date, days_past_due
-        from marts.mart_availability_check where false_available
-        order by days_past_due desc nulls last, canonical_part_number, plant
-        limit {DETAIL_ROWS}
-    """)
+def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData, top_rows: int) -> None:
+    data.availability = _rows(con, preview("availability", top_rows))
     data.availability_by_plant = _rows(con, """
         select plant, count(*) filter (where false_available) as false_available,
             count(*) filter (where mrp_status = 'AVAILABLE') as reported_available,
@@ -453,28 +435,8 @@ def _read_governance(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
                 count(*) filter (where status = 'superseded') as superseded
             from marts.mart_change_set_status group by all order by target
         """)
-        data.change_set_status = _rows(con, f"""
-            select status, target_system, target_table, target_field, part_number,
-                supplier_id, plant, proposed_value, first_proposed_at, closed_at,
-                closed_by_extract
-            from marts.mart_change_set_status
-            order by case status when 'outstanding' then 1 when 'applied' then 2 else 3 end,
-                closed_at desc nulls first, part_number
-            limit {DETAIL_ROWS}
-        """)
-    data.review_queue = _rows(con, """
-        select r.match_review_id, r.score, r.part_number_a, a.description as description_a,
-            a.uom as uom_a, a.manufacturer_part_number as mpn_a, r.part_number_b,
-            b.description as description_b, b.uom as uom_b,
-            b.manufacturer_part_number as mpn_b, r.shared_suppliers, r.evidence,
-            'plansignal review accept ' || r.match_review_id || ' --by NAME --note TEXT'
-              as accept_command,
-            'plansignal review reject ' || r.match_review_id || ' --by NAME --note TEXT'
-              as reject_command
-        from marts.part_match_review as r
-        left join marts.dim_parts as a on r.part_id_a = a.canonical_part_id
-        left join marts.dim_parts as b on r.part_id_b = b.canonical_part_id
-        where r.review_status = 'proposed'
-        order by r.score desc, r.match_review_id
-    """)
 
+
+
+def _read_detail(con: duckdb.DuckDBPyConnection, data: MartData, name: str) -> None:
+    data.details[name] = read_detail(con, name, evidence=bool(data.evidence.ids))

@@ -11,10 +11,10 @@
   var PALETTE = ["#1f5fa8", "#dc6803", "#027a48", "#7a5af8", "#c11574", "#0e9384", "#854d0e",
                  "#475467"];
   var DASH = {dash: "6 4", dot: "2 3", dashdot: "8 3 2 3"};
-  var SEVERITY_RANK = {high: 1, ERROR: 1, medium: 2, WARNING: 2, low: 3};
   var DAY_MS = 86400000;
   var spec = JSON.parse(document.getElementById("evidence-spec").textContent);
   var partId = new URLSearchParams(location.search).get("id");
+  var num = plansignal.num, el = plansignal.el;  // site.js
 
   function fnv1a(text) {
     var h = 2166136261;
@@ -22,87 +22,7 @@
     return h;
   }
 
-  // --- values as a reviewer reads them (pages.num, pct, signed) ---------------------------
-  function fixed(v, digits) {
-    return v.toLocaleString("en-US", {minimumFractionDigits: digits,
-                                      maximumFractionDigits: digits});
-  }
-  function num(v) {
-    if (v === null || v === undefined) return "";
-    if (typeof v === "boolean") return v ? "yes" : "no";
-    if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en-US") : fixed(v, 1);
-    if (typeof v === "object") return JSON.stringify(v);
-    return String(v);
-  }
-  function pct(v) { return v === null || v === undefined ? "" : fixed(100 * v, 1) + " %"; }
-  function signed(v) { return (typeof v === "number" && v > 0 ? "+" : "") + num(v); }
-  function evidenceText(v) {  // the facts as the mart recorded them, numbers unrounded
-    if (v === null || typeof v !== "object") return num(v);
-    return Object.keys(v).filter(function (k) { return v[k] !== null; }).map(function (k) {
-      return k + ": " + (typeof v[k] === "number" ? String(v[k]) : num(v[k]));
-    }).join("; ");
-  }
-
-  function el(tag, className, text) {
-    var e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  // --- tables (the columns are pages.PART_COLS, from the page's spec) --------------------
-  function sortKey(v) { return v === null || v === undefined ? "" : String(v); }
-
-  function cell(col, row) {
-    var v = row[col.key], td = el("td");
-    switch (col.kind) {
-      case "sev":
-        td.dataset.v = SEVERITY_RANK[v] || 4;
-        td.appendChild(el("span", "sev sev-" + num(v), num(v)));
-        break;
-      case "num": case "pct": case "signed":
-        td.className = "num";
-        td.dataset.v = sortKey(v);
-        td.textContent = col.kind === "pct" ? pct(v) : (col.kind === "signed" ? signed(v) : num(v));
-        break;
-      case "bool":
-        td.textContent = v ? "yes" : "";
-        break;
-      case "long":
-        td.className = "long";
-        td.textContent = num(v);
-        break;
-      case "evidence":
-        td.className = "long small";
-        td.textContent = evidenceText(v);
-        break;
-      case "po":
-        td.textContent = v ? v + "/" + num(row.covering_po_line) : "";
-        break;
-      case "recommended":
-        td.className = "num";
-        td.dataset.v = sortKey(v);
-        var quantile = row.recommended_lead_time_quantile;
-        if (v === null || v === undefined || quantile === null || quantile === undefined) {
-          td.textContent = num(v);
-        } else {
-          td.appendChild(el("strong", null, num(v)));
-          td.appendChild(document.createTextNode(" "));
-          td.appendChild(el("span", "muted small", "p" + Math.round(100 * quantile)));
-        }
-        break;
-      case "confidence":
-        td.appendChild(v ? el("span", "warn", "low") : el("span", "pass", "sufficient"));
-        td.appendChild(document.createTextNode(" (" + num(row.n_lines) + " lines)"
-                                               + (v ? ": no recommendation" : "")));
-        break;
-      default:
-        if (col.sort) td.dataset.v = sortKey(row[col.sort]);
-        td.textContent = num(v);
-    }
-    return td;
-  }
-
+  // --- tables (the columns are pages.PART_COLS, from the page's spec; site.js draws them) ---
   function table(container, cols, rows) {
     if (!rows.length) {
       if (container.dataset.empty) container.appendChild(el("p", "muted", container.dataset.empty));
@@ -112,14 +32,9 @@
     t.id = container.dataset.id;
     var head = t.createTHead().insertRow();
     cols.forEach(function (c) { head.appendChild(el("th", c.numeric ? "num" : "", c.title)); });
-    var body = t.createTBody();
-    rows.forEach(function (r) {
-      var tr = body.insertRow();
-      cols.forEach(function (c) { tr.appendChild(cell(c, r)); });
-    });
     wrap.appendChild(t);
     container.appendChild(wrap);
-    if (window.setUpTable) window.setUpTable(t);  // site.js: sorting and paging
+    plansignal.dataTable(t, cols, rows, "../");
   }
 
   // --- charts: inline SVG ----------------------------------------------------------------
@@ -325,18 +240,10 @@
     document.body.dataset.evidence = state;
   }
 
-  function objects(columns, rows) {  // [[v, ...], ...] -> [{column: v, ...}, ...]
-    return rows.map(function (r) {
-      var o = {};
-      columns.forEach(function (c, i) { o[c] = r[i]; });
-      return o;
-    });
-  }
-
   function render(doc, shard) {
     var part = {};
     Object.keys(shard.columns).forEach(function (name) {
-      part[name] = objects(shard.columns[name], doc[name]);
+      part[name] = plansignal.objects(shard.columns[name], doc[name]);
     });
     var info = doc.part, number = num(info.canonical_part_number || info.canonical_part_id);
     document.title = "plansignal: part " + number;
