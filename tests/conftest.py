@@ -39,6 +39,7 @@ SETTINGS_VARS = (
     "PLANSIGNAL_SITE_DIR",
     "PLANSIGNAL_DECISIONS_DIR",
     "PLANSIGNAL_EXTRACT_MAX_AGE_DAYS",
+    "PLANSIGNAL_DUCKDB_MEMORY_LIMIT",
     "PLANSIGNAL_EXPORTS_DIR",
     "DAGSTER_HOME",
     # A developer's own notification target is never sent a test run's summary.

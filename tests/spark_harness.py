@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.runtime.settings import DBT_PROJECT_DIR
+from dagster_project.runtime.settings import DBT_PROJECT_DIR, get_settings
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -58,10 +58,13 @@ def run_dbt_spark(args: list[str], work_dir: Path) -> Any:
     """``dbt <args> --target spark`` in this process (it must already hold the SparkSession)."""
     from dbt.cli.main import dbtRunner
 
-    # The duckdb target of profiles.yml names this variable: dbt needs it set, even unused.
-    unset = "PLANSIGNAL_PIPELINE_DB" not in os.environ
-    if unset:
-        os.environ["PLANSIGNAL_PIPELINE_DB"] = str(work_dir / "unused.duckdb")
+    # The same environment the DuckDB build gets (settings.dbt_env): absolute paths, because
+    # Spark resolves a relative path such as the default decisions folder against its own
+    # working directory, not dbt's project. The duckdb target of profiles.yml names the
+    # pipeline database: dbt needs it set, even unused.
+    env = {**get_settings().dbt_env(), "PLANSIGNAL_PIPELINE_DB": str(work_dir / "unused.duckdb")}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         result = dbtRunner().invoke(
             [
@@ -74,8 +77,11 @@ def run_dbt_spark(args: list[str], work_dir: Path) -> Any:
             ]
         )
     finally:
-        if unset:
-            del os.environ["PLANSIGNAL_PIPELINE_DB"]
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:

@@ -18,15 +18,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import great_expectations as gx
-from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
-from great_expectations.exceptions import ExpectationNotFoundError
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from dagster_project.contracts import gx_duckdb
+# Great Expectations is imported where a suite is read or run, not with this module: the
+# pipeline's definitions import it, and a run with nothing new validates nothing (importing
+# GX is 2.5-5 s of such a run's ~12 s; README "Performance").
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuite
 
 SEVERITIES: tuple[str, ...] = ("ERROR", "WARNING")
 # GX 1.x has its own per-expectation severity; kept in step with ours so Data Docs agree.
@@ -78,6 +78,12 @@ def table_for_suite(path: Path) -> str:
 
 def load_suite(path: Path) -> ExpectationSuite:
     """Read and check a suite file; any problem raises ContractError naming the file."""
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.exceptions import ExpectationNotFoundError
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -308,8 +314,10 @@ def _in_suite_order(suite: ExpectationSuite, results: Sequence[Any]) -> list[Any
 
 def _rows_count(expectation_type: str, result: dict[str, Any]) -> int | None:
     """An SQL rule's observed value is the number of rows its query returned."""
+    from dagster_project.contracts.gx_duckdb import UNEXPECTED_ROWS
+
     observed = result.get("observed_value")
-    if expectation_type == gx_duckdb.UNEXPECTED_ROWS and isinstance(observed, int):
+    if expectation_type == UNEXPECTED_ROWS and isinstance(observed, int):
         return observed
     return None
 
@@ -361,6 +369,8 @@ def validate_table(
     own cursor; only committed data is seen). Raises ContractError if the suite is invalid or
     the table does not exist; failing expectations are reported in the outcome, not raised.
     """
+    from dagster_project.contracts import gx_duckdb
+
     suite = load_suite(suite_path)
     started_at = datetime.now(UTC)
     run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -433,6 +443,8 @@ def write_data_docs(results: Iterable[SuiteOutcome | Path], site_dir: Path) -> P
     rebuilt from scratch, so it shows exactly these runs, plus one page per suite. Returns
     the path of `<site_dir>/gx/index.html`.
     """
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
         DataContextConfig,

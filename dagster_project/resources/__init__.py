@@ -23,7 +23,11 @@ from dagster_project.runtime.run_lock import (
     held_lock,
     lock_path_for,
 )
-from dagster_project.runtime.settings import Settings, get_settings
+from dagster_project.runtime.settings import (
+    DEFAULT_DUCKDB_MEMORY_LIMIT,
+    Settings,
+    get_settings,
+)
 from dagster_project.warehouse.recovery import recover
 
 # How long a run launched by Dagster (schedule, sensor, UI) waits for a CLI run to finish.
@@ -53,6 +57,8 @@ class Warehouse(dg.ConfigurableResource):
     extract_max_age_days: float = 7.0
     # What `plansignal export` writes; the site links its files as downloads.
     planner_exports_dir: str = ""
+    # DuckDB's memory_limit for the pipeline's connections (settings.py).
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     _lock: PipelineLock | None = PrivateAttr(default=None)
 
@@ -67,6 +73,7 @@ class Warehouse(dg.ConfigurableResource):
             serving_db=str(settings.serving_db),
             extract_max_age_days=settings.extract_max_age_days,
             planner_exports_dir=str(settings.planner_exports_dir),
+            duckdb_memory_limit=settings.duckdb_memory_limit,
             site_dir=str(settings.site_dir),
             truth_dir=str(settings.truth_dir),
             lock_wait_seconds=lock_wait_seconds,
@@ -139,7 +146,9 @@ class Warehouse(dg.ConfigurableResource):
         Connections are short-lived because dbt, a separate process, writes the same file.
         """
         self.pipeline_path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.pipeline_path))
+        con = duckdb.connect(
+            str(self.pipeline_path), config={"memory_limit": self.duckdb_memory_limit}
+        )
         try:
             yield con
         finally:

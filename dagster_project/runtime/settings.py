@@ -23,6 +23,9 @@ that :func:`dbt_env` builds.
 | PLANSIGNAL_EXTRACT_MAX_AGE_DAYS | 7: a landing table whose newest   |
 |                           | extract was loaded longer ago is stale |
 |                           | (the run warns; ingest/freshness.py)  |
+| PLANSIGNAL_DUCKDB_MEMORY_LIMIT | 3GB: DuckDB's memory_limit for the |
+|                           | pipeline's connections and dbt; past it |
+|                           | DuckDB spills to disk (<db>.tmp)      |
 
 Failure notification (governance/notify.py; not paths, but read here too, so the environment
 is read in one place):
@@ -45,6 +48,7 @@ next to the serving database (``<warehouse>/proposed_changes``, no variable of i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -55,6 +59,12 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 # The committed steward decisions (dbt seeds written by `plansignal review`).
 DECISIONS_DIR = DBT_PROJECT_DIR / "decisions"
+# What DuckDB uses at most per database it opens (the pipeline's writer, the dbt build);
+# past it DuckDB spills to disk. DuckDB's own default is 80 % of the machine, which
+# at scale 100 took the run to 4.8 GB (make bench): 3GB keeps the run's process tree under
+# issue 21's 4 GB with the Python processes beside it.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 def dbt_executable() -> str:
@@ -66,6 +76,15 @@ def dbt_executable() -> str:
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else default
+
+
+def _memory_limit(var: str, default: str) -> str:
+    value = os.environ.get(var, "").strip() or default
+    if not MEMORY_LIMIT.fullmatch(value):
+        raise SystemExit(
+            f"plansignal: {var}={value!r} is not a memory size such as 3GB, 2500MB or 0.5TB"
+        )
+    return value
 
 
 def _days(var: str, default: float) -> float:
@@ -96,6 +115,7 @@ class Settings:
     # `plansignal export` (dagster_project/exports): worklist.xlsx, change_sets.xlsx, parquet/.
     planner_exports_dir: Path
     extract_max_age_days: float = 7.0
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     # Where a run's summary goes when it blocks or fails (governance/notify.py).
     notify_url: str | None = None
     notify_command: str | None = None
@@ -112,6 +132,7 @@ class Settings:
             "PLANSIGNAL_PIPELINE_DB": str(self.pipeline_db),
             "PLANSIGNAL_DATA_DIR": str(self.data_dir),
             "PLANSIGNAL_DECISIONS_DIR": str(self.decisions_dir),
+            "PLANSIGNAL_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
 
 
@@ -136,6 +157,9 @@ def get_settings() -> Settings:
         decisions_dir=_path("PLANSIGNAL_DECISIONS_DIR", DECISIONS_DIR),
         dagster_home=_path("DAGSTER_HOME", REPO_ROOT / ".dagster_home"),
         extract_max_age_days=_days("PLANSIGNAL_EXTRACT_MAX_AGE_DAYS", 7.0),
+        duckdb_memory_limit=_memory_limit(
+            "PLANSIGNAL_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT
+        ),
         notify_url=os.environ.get("PLANSIGNAL_NOTIFY_URL", "").strip() or None,
         notify_command=os.environ.get("PLANSIGNAL_NOTIFY_COMMAND", "").strip() or None,
         notify_on=os.environ.get("PLANSIGNAL_NOTIFY_ON", "").strip().lower() or "failure",

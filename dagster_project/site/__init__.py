@@ -2,11 +2,20 @@
 
 index.html shows the state of planning data at a glance (contract pass rates and their trend,
 findings by type and severity, lead-time drift, safety stocks, false availability) and links
-to detail tables, per-part evidence pages (parts/<canonical_part_id>.html), Great Expectations
-Data Docs (gx/) and dbt docs (dbt/). Everything ships with the site: plotly.js and the Data
-Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing comes from a CDN.
+to detail tables, Great Expectations Data Docs (gx/) and dbt docs (dbt/). Every part with a
+finding has evidence (its findings, lead times per supplier, PO lines over time, exclusions,
+safety stocks, availability checks) on one page, parts/part.html?id=<canonical_part_id>, which
+draws it in the browser from the part's data file, parts/data/<n>.js: a few data files of about
+1 MB each written by DuckDB in one pass, instead of an HTML file per part (tens of thousands at
+scale 100, which made the site the run's slowest step). The detail pages (the worklist, lead
+times, safety stock, availability, review queue, change sets) are shells the same way:
+static/site.js draws their rows from <page>.data.<n>.js (`details`, up to DETAIL_ROWS rows each),
+100 to a page, filtered and sorted in the browser. Everything ships with the site:
+plotly.js and the Data Docs' Bootstrap/jQuery/Font Awesome are copied into assets/, nothing
+comes from a CDN, and every page works from file:// (the data files are scripts, not fetched).
 
-`build_site` is one pass: gather (`queries` read both databases once; the saved GX results;
+`build_site` is one pass: gather (`queries` read both databases once, and DuckDB writes the
+data files' text, `evidence` and `details`, with `datafiles`; the saved GX results;
 the dbt docs page it is handed; `downloads` the exported files it links), render (`pages`
 fills the Jinja2 templates in templates/, `charts` the plotly figures, `docs` the Data Docs),
 write (`files` writes the whole tree beside the site folder and swaps it in). A leaf: it
@@ -62,6 +71,7 @@ def gather(
     gx_runs: int = 1,
     dbt_docs: DbtDocs | None = None,
     top_parts: int = 25,
+    top_rows: int = queries.TOP_ROWS,
     extract_max_age_days: float = 7.0,
     download_dirs: Sequence[Path] = (),
 ) -> SiteInputs:
@@ -73,7 +83,7 @@ def gather(
     quality.downloads = read_downloads(download_dirs, serving_db)
     return SiteInputs(
         quality=quality,
-        marts=queries.read_marts(serving_db, top_parts),
+        marts=queries.read_marts(serving_db, top_parts, top_rows),
         validations=list(validations),
         dbt_docs=dbt_docs_or_previous(dbt_docs, Path(site_dir)),
     )
@@ -110,14 +120,14 @@ def build_site(
     `gx_runs` runs under <warehouse>/validations (about 35 ms per suite run to render).
     `dbt_docs`: the page ``dbt docs generate --static`` wrote (the site asset makes it); None
     or a failed one keeps the site's current dbt docs. `top_parts`: how many of the
-    worklist's top parts the home page lists (every part with a finding gets an evidence
-    page). `download_dirs`: folders whose files the home page links as downloads (the
+    worklist's top parts the home page lists (every part with a finding has evidence on
+    parts/part.html). `download_dirs`: folders whose files the home page links as downloads (the
     planners' exports, the change-set CSVs). Phase timings are logged at INFO.
     """
     site_dir = Path(site_dir)
     t0 = time.perf_counter()
     inputs = gather(pipeline_db, serving_db, site_dir, validations=validations,
-                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts,
+                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts, top_rows=top_rows,
                     extract_max_age_days=extract_max_age_days, download_dirs=download_dirs)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="plansignal-site-") as scratch:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
 from functools import cache
 from typing import Any
 
 import plotly.io as pio
 from markupsafe import Markup
 
-from .queries import PartEvidence, Row
+from .queries import Row
 
 SEVERITY_COLORS = {"high": "#b42318", "medium": "#dc6803", "low": "#3e6b8a"}
 PALETTE = ["#1f5fa8", "#dc6803", "#027a48", "#7a5af8", "#c11574", "#0e9384", "#854d0e",
@@ -156,93 +155,3 @@ def availability_by_plant(rows: Sequence[Row]) -> Markup:
                          "(%{customdata[1]} checks)<extra></extra>",
     })
     return _html(fig, "chart-availability")
-
-
-def _supplier_colors(evidence: PartEvidence) -> dict[str, str]:
-    ids = [s["supplier_id"] for s in evidence.suppliers]
-    ids += sorted({p["supplier_id"] for p in evidence.points} - set(ids))
-    return {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(ids)}
-
-
-def _line(name: str, x: list[Any], y: list[Any], color: str, dash: str) -> dict[str, Any]:
-    return {"type": "scatter", "mode": "lines", "name": name, "x": x, "y": y,
-            "line": {"color": color, "dash": dash, "width": 2},
-            "hovertemplate": f"{name}<extra></extra>"}
-
-
-def part_scatter(evidence: PartEvidence) -> Markup:
-    """Completion date vs actual lead time per PO line, with planned lead times as lines."""
-    fig = _figure("Actual lead time per PO line against planned", height=420,
-                  xaxis=_axis("completion date"),
-                  yaxis=_axis("lead time (days)", rangemode="tozero"))
-    colors = _supplier_colors(evidence)
-    by_supplier: dict[str, list[Row]] = defaultdict(list)
-    for p in evidence.points:
-        by_supplier[p["supplier_id"]].append(p)
-    for sid, pts in by_supplier.items():
-        fig["data"].append({
-            "type": "scatter", "mode": "markers", "name": f"{sid} actual",
-            "x": [p["completion_date"] for p in pts], "y": [p["lead_time_days"] for p in pts],
-            "marker": {"color": colors[sid], "size": 7, "opacity": 0.75},
-            "customdata": [[f"{p['po_number']}/{p['po_line']}", p["order_date"],
-                            "short closed" if p["short_closed"] else ""] for p in pts],
-            "hovertemplate": "PO %{customdata[0]} ordered %{customdata[1]}<br>completed %{x}: "
-                             "%{y} days %{customdata[2]}<extra></extra>",
-        })
-    dates = [p["completion_date"] for p in evidence.points]
-    if not dates:
-        return _html(fig, "chart-part-scatter")
-    # Planned lines span the plotted dates, padded so that one PO line still shows them.
-    x = [min(dates) - timedelta(days=30), max(dates) + timedelta(days=30)]
-    mrp_done = False
-    for s in evidence.suppliers:
-        sid, color = s["supplier_id"], colors.get(s["supplier_id"], "#475467")
-        for label, value, dash in (("ERP planned", s.get("erp_planned_lead_time_days"), "dash"),
-                                   ("recommended", s.get("recommended_lead_time_days"), "dot")):
-            if value is not None:
-                fig["data"].append(_line(f"{sid} {label} ({value:g} d)", x, [float(value)] * 2,
-                                         color, dash))
-        mrp = s.get("mrp_planned_lead_time_days")
-        if not mrp_done and mrp is not None:  # MRP plans per part, not per supplier: once
-            fig["data"].append(_line(f"MRP planned ({mrp:g} d)", x, [float(mrp)] * 2,
-                                     "#101828", "dashdot"))
-            mrp_done = True
-    window = next((s.get("lead_time_window_start_date") for s in evidence.suppliers), None)
-    if window is not None and window > x[0]:
-        fig["layout"]["shapes"].append({
-            "type": "line", "xref": "x", "yref": "paper", "x0": window, "x1": window, "y0": 0,
-            "y1": 1, "line": {"color": "#98a2b3", "dash": "dot"}})
-        fig["layout"]["annotations"].append({
-            "x": window, "y": 1, "xref": "x", "yref": "paper", "text": "statistics window",
-            "showarrow": False, "xanchor": "left", "font": {"size": 11, "color": "#667085"}})
-    return _html(fig, "chart-part-scatter")
-
-
-def part_histogram(evidence: PartEvidence) -> Markup:
-    """Distribution of actual lead times in the statistics window, stacked by supplier."""
-    fig = _figure("Distribution of actual lead times (statistics window)", height=420,
-                  barmode="stack", bargap=0.1, xaxis=_axis("lead time (days)"),
-                  yaxis=_axis("PO lines"))
-    colors = _supplier_colors(evidence)
-    by_supplier: dict[str, list[Row]] = defaultdict(list)
-    stacked: dict[Any, int] = defaultdict(int)
-    for row in evidence.histogram:
-        by_supplier[row["supplier_id"]].append(row)
-        stacked[row["lead_time_days"]] += row["n"]
-    for sid, rows in by_supplier.items():
-        fig["data"].append({"type": "bar", "name": sid,
-                            "x": [r["lead_time_days"] for r in rows], "y": [r["n"] for r in rows],
-                            "marker": {"color": colors.get(sid, "#475467")}})
-    top = max(stacked.values(), default=1) * 1.05
-    main = evidence.suppliers[0] if evidence.suppliers else None  # the most lines
-    if main is not None:
-        # Vertical lines as traces (not shapes) so they are named in the legend.
-        for label, value, dash in (
-            (f"{main['supplier_id']} ERP planned", main.get("erp_planned_lead_time_days"), "dash"),
-            ("MRP planned", main.get("mrp_planned_lead_time_days"), "dashdot"),
-            (f"{main['supplier_id']} recommended", main.get("recommended_lead_time_days"), "dot"),
-        ):
-            if value is not None:
-                fig["data"].append(_line(f"{label} ({value:g} d)", [float(value)] * 2, [0, top],
-                                         "#101828", dash))
-    return _html(fig, "chart-part-histogram")

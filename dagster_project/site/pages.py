@@ -1,27 +1,37 @@
-"""The site's own pages (index, detail tables, per-part evidence), from Jinja2 templates.
+"""The site's own pages (index, detail tables, the evidence page), from Jinja2 templates.
 
 The markup lives in ``templates/`` and the environment autoescapes every value: a part number
 or description from an extract is text on the page whatever it contains. The only markup
 passed in is `markupsafe.Markup` from `charts` (plotly's figure divs). Python decides what
 each page shows (columns, rows, links) and how a value reads (the `num`, `pct` filters).
+
+Evidence: one page, parts/part.html?id=<canonical_part_id>, for every part with a finding. It
+is a shell; static/evidence.js loads the part's data file (parts/data/<n>.js, written by
+`evidence.read_evidence`) and builds the tables and charts in the browser, as text nodes.
+The columns it shows are PART_COLS here, handed to it as JSON in the page.
+
+Detail pages (findings.html, ...: DETAIL_PAGES) are shells the same way: the page has the
+headings and text, static/site.js draws the rows from the data files <page>.data.<n>.js
+(`details.read_detail`), 100 to a page, as text nodes; the columns are handed to it as JSON.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
 from . import charts
+from .details import DetailData
 from .docs import DocLink
+from .evidence import SCATTER_POINTS
 from .files import SiteFiles
-from .queries import DETAIL_ROWS, MartData, PartEvidence, QualityData
+from .queries import MartData, QualityData
 
 SEVERITY_RANK = {"high": 1, "ERROR": 1, "medium": 2, "WARNING": 2, "low": 3}
 
@@ -62,12 +72,12 @@ def sort_key(value: Any, numeric: bool = False) -> str:
     return str(float(value)) if numeric else str(value)
 
 
-def part_file(part_id: Any) -> str:
-    """The evidence page's file name under parts/ (ids that are not plain get a digest)."""
-    text = str(part_id)
-    if re.fullmatch(r"[A-Za-z0-9_-]{1,100}", text):
-        return f"{text}.html"
-    return f"part-{hashlib.sha256(text.encode()).hexdigest()[:20]}.html"
+EVIDENCE_PAGE = "parts/part.html"  # the evidence page; its data files are in parts/data/
+
+
+def part_href(part_id: Any) -> str:
+    """The evidence page of a part, from the site root (the id percent-encoded)."""
+    return f"{EVIDENCE_PAGE}?id={quote(str(part_id), safe='')}"
 
 
 ENV = jinja2.Environment(
@@ -78,7 +88,7 @@ ENV = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-ENV.filters.update(num=num, pct=pct, signed=signed, sort_key=sort_key, part_file=part_file,
+ENV.filters.update(num=num, pct=pct, signed=signed, sort_key=sort_key, part_href=part_href,
                    sev_rank=lambda v: SEVERITY_RANK.get(v, 4))
 
 
@@ -100,7 +110,8 @@ class Col:
 
 @dataclass(frozen=True)
 class Links:
-    """Which parts have an evidence page, and the way to parts/ from the page being written."""
+    """Which parts have evidence (every part with a finding), and the way to the site root
+    from the page being written."""
 
     ids: frozenset[str]
     prefix: str
@@ -206,8 +217,14 @@ INDEX_COLS = {
     "change_sets": [Col("target", "target field"), Col("outstanding", "outstanding", "num"),
                     Col("applied", "applied", "num"), Col("superseded", "superseded", "num")],
 }
+# The evidence page's tables (drawn by static/evidence.js from the part's data file: a `key`
+# is a column of the evidence.PART_TABLES entry of the same name; "evidence" shows the findings'
+# evidence JSON).
 PART_COLS = {
     "findings": [c for c in FINDING_COLS if c.key != "canonical_part_number"],
+    "evidence": [Col("worklist_rank", "#", "num"), Col("finding_type", "type"),
+                 Col("supplier_id", "supplier"), Col("plant", "plant"),
+                 Col("evidence", "the facts behind the finding", "evidence")],
     "suppliers": [
         Col("supplier_id", "supplier"), Col("is_preferred_supplier", "preferred", "bool"),
         Col("n_lines", "lines", "num"),
@@ -248,28 +265,30 @@ PART_COLS = {
 }
 
 
+def col_specs(cols: list[Col]) -> list[dict[str, Any]]:
+    """Columns as the browser's tables read them (site.js: a cell's kind, sort, alignment)."""
+    return [{"key": c.key, "title": c.title, "kind": c.kind, "sort": c.sort,
+             "numeric": c.numeric} for c in cols]
+
+
 @dataclass(frozen=True)
 class DetailPage:
     title: str
-    attr: str  # the MartData list it shows
     cols: list[Col]
     mart: str
 
 
+# <name>.html, its rows from details.DETAIL_TABLES[name] in <name>.data.<n>.js.
 DETAIL_PAGES = {
-    "findings.html": DetailPage("Governance worklist", "worklist", FINDING_COLS,
-                                "mart_master_data_exceptions"),
-    "lead_times.html": DetailPage("Lead-time drift", "drift", DRIFT_COLS,
-                                  "mart_supplier_lead_times"),
-    "safety_stock.html": DetailPage("Safety stock review", "safety_stock", SAFETY_COLS,
-                                    "mart_safety_stock_review"),
-    "availability.html": DetailPage("False availability", "availability", AVAILABILITY_COLS,
-                                    "mart_availability_check"),
-    "review.html": DetailPage("Review queue: possible duplicate parts", "review_queue",
-                              REVIEW_COLS, "part_match_review"),
-    "change_sets.html": DetailPage("Proposed changes: outstanding, applied, superseded",
-                                   "change_set_status", CHANGE_SET_COLS,
-                                   "mart_change_set_status"),
+    "findings": DetailPage("Governance worklist", FINDING_COLS, "mart_master_data_exceptions"),
+    "lead_times": DetailPage("Lead-time drift", DRIFT_COLS, "mart_supplier_lead_times"),
+    "safety_stock": DetailPage("Safety stock review", SAFETY_COLS, "mart_safety_stock_review"),
+    "availability": DetailPage("False availability", AVAILABILITY_COLS,
+                               "mart_availability_check"),
+    "review": DetailPage("Review queue: possible duplicate parts", REVIEW_COLS,
+                         "part_match_review"),
+    "change_sets": DetailPage("Proposed changes: outstanding, applied, superseded",
+                              CHANGE_SET_COLS, "mart_change_set_status"),
 }
 
 ZERO_KPIS = dict.fromkeys(
@@ -279,22 +298,22 @@ ZERO_KPIS = dict.fromkeys(
 
 def render_pages(quality: QualityData, marts: MartData, status_line: str,
                  docs: list[DocLink], plotly_version: str, top_rows: int) -> SiteFiles:
-    """index.html, the detail pages and parts/<id>.html, as text."""
-    ids = frozenset(marts.parts)
+    """index.html, the detail pages, the evidence page and its data files, as text."""
+    links = Links(marts.evidence.ids, "")
     files: SiteFiles = {"index.html": render_index(quality, marts, status_line, docs,
-                                                   plotly_version, top_rows)}
+                                                   plotly_version, top_rows, links)}
+    build = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     for name, detail in DETAIL_PAGES.items():
-        files[name] = ENV.get_template("detail.html").render(
-            title=f"plansignal: {detail.title}", heading=detail.title, prefix="", back=True,
-            plotly_version=None, page=detail, rows=getattr(marts, detail.attr),
-            detail_rows=DETAIL_ROWS, links=Links(ids, ""))
-    for pid, evidence in marts.parts.items():
-        files[f"parts/{part_file(pid)}"] = render_part(evidence, plotly_version)
+        data = marts.details.get(name, DetailData())
+        files[f"{name}.html"] = render_detail_page(name, detail, data, build)
+        files |= {f"{name}.data.{n}.js": text for n, text in data.files.items()}
+    files[EVIDENCE_PAGE] = render_evidence_page(marts)
+    files |= {f"parts/data/{n}.js": text for n, text in marts.evidence.files.items()}
     return files
 
 
 def render_index(quality: QualityData, marts: MartData, status_line: str,
-                 docs: list[DocLink], plotly_version: str, top_rows: int) -> str:
+                 docs: list[DocLink], plotly_version: str, top_rows: int, links: Links) -> str:
     k = {**ZERO_KPIS, **marts.kpis}
     total = sum(t["evaluated"] for t in quality.tables)
     passed = sum(t["passed"] for t in quality.tables)
@@ -316,17 +335,26 @@ def render_index(quality: QualityData, marts: MartData, status_line: str,
         gx_href=next((d.href for d in docs if d.href and d.href.startswith("gx/")), None),
         docs=docs, charts=charts_html, cols=INDEX_COLS, top_rows=top_rows,
         mart_rows=[{"mart": f"marts.{n}", "rows": r} for n, r in marts.mart_rows.items()],
-        links=Links(frozenset(marts.parts), ""))
+        links=links)
 
 
-def render_part(evidence: PartEvidence, plotly_version: str) -> str:
-    part = evidence.part
-    number = num(part.get("canonical_part_number") or part["canonical_part_id"])
-    window = next(((s.get("lead_time_window_start_date"), s.get("lead_time_window_end_date"))
-                   for s in evidence.suppliers), (None, None))
+def render_detail_page(name: str, detail: DetailPage, data: DetailData, build: str) -> str:
+    """<name>.html: the headings and text of a detail page; site.js draws its rows from its
+    data files (`build` in their addresses, so a browser never mixes two builds' files)."""
+    spec = {"name": name, "table": "detail-table", "files": len(data.files), "build": build,
+            "columns": col_specs(detail.cols)}
+    return ENV.get_template("detail.html").render(
+        title=f"plansignal: {detail.title}", heading=detail.title, prefix="", back=True,
+        plotly_version=None, page=detail, spec=spec, data=data)
+
+
+def render_evidence_page(marts: MartData) -> str:
+    """parts/part.html: the page evidence.js fills with one part's evidence."""
+    spec = {
+        "shards": marts.evidence.shards, "parts": len(marts.evidence.ids),
+        "build": datetime.now(UTC).strftime("%Y%m%d%H%M%S"), "scatter_points": SCATTER_POINTS,
+        "columns": {name: col_specs(cols) for name, cols in PART_COLS.items()},
+    }
     return ENV.get_template("part.html").render(
-        title=f"plansignal: part {number}", heading=f"Part {number}", prefix="../", back=True,
-        plotly_version=plotly_version, part=part, evidence=evidence, window=window,
-        cols=PART_COLS, links=Links(frozenset(), "../"),
-        charts={"scatter": charts.part_scatter(evidence),
-                "histogram": charts.part_histogram(evidence)})
+        title="plansignal: part evidence", heading="Part evidence", prefix="../", back=True,
+        plotly_version=None, spec=spec)

@@ -3,7 +3,9 @@
 Contract results come from the pipeline database (``dq.contract_results`` keeps every run,
 failed ones too); the planning facts come from the serving database, i.e. what analysts see.
 Row counts returned to Python are bounded (top-N lists, binned histograms, capped samples), so
-the site stays fast at scale 100.
+the site stays fast at scale 100: the detail pages' and the evidence page's rows go from DuckDB
+straight into data files as text (`details`, `evidence`). The connections are read-only, with
+the project's DuckDB memory ceiling (PLANSIGNAL_DUCKDB_MEMORY_LIMIT).
 """
 
 from __future__ import annotations
@@ -13,27 +15,23 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from dagster_project.ingest.freshness import read_landing_freshness
+from dagster_project.runtime.settings import get_settings
+
+from .details import DETAIL_TABLES, DetailData, preview, read_detail
+from .evidence import Evidence, read_evidence
 
 Row = dict[str, Any]
 log = logging.getLogger(__name__)
 
 TREND_RUNS = 30  # contract runs shown in the pass-rate trend
 TOP_ROWS = 12  # rows per table on the index page
-# Rows a detail page holds: all of them (paged in the browser, site.js) up to this ceiling, which
-# keeps one HTML file openable; a page that reaches it says so.
-DETAIL_ROWS = 200_000
-# Evidence pages: every part with a finding up to this many, in worklist order. A page costs
-# about 2.5 ms to render and 27 KB; at scale 100 (tens of thousands of parts with findings)
-# all of them took 96 s, 37 % of the run (make bench), so the rest are left to the marts.
-EVIDENCE_PAGES = 2_000
-SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
-EXCLUDED_ROWS = 50  # excluded PO lines listed per part
 
 SEVERITY_RANK = "case severity when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end"
 
@@ -104,20 +102,6 @@ class QualityData:
 
 
 @dataclass
-class PartEvidence:
-    part: Row
-    findings: list[Row] = field(default_factory=list)
-    suppliers: list[Row] = field(default_factory=list)
-    points: list[Row] = field(default_factory=list)
-    histogram: list[Row] = field(default_factory=list)
-    excluded: list[Row] = field(default_factory=list)
-    excluded_counts: list[Row] = field(default_factory=list)
-    n_completed: int = 0
-    safety_stock: list[Row] = field(default_factory=list)
-    availability: list[Row] = field(default_factory=list)
-
-
-@dataclass
 class MartData:
     """Planning facts from the serving database (empty when nothing is published)."""
 
@@ -126,15 +110,15 @@ class MartData:
     kpis: Row = field(default_factory=dict)
     findings_by_type: list[Row] = field(default_factory=list)
     top_findings: list[Row] = field(default_factory=list)
-    worklist: list[Row] = field(default_factory=list)
+    # The overview's first rows of three detail pages (drift, safety_stock, availability).
     drift: list[Row] = field(default_factory=list)
     drift_hist: list[Row] = field(default_factory=list)
     safety_stock: list[Row] = field(default_factory=list)
     safety_hist: list[Row] = field(default_factory=list)
     availability: list[Row] = field(default_factory=list)
     availability_by_plant: list[Row] = field(default_factory=list)
-    parts: dict[str, PartEvidence] = field(default_factory=dict)
-    parts_with_findings: int = 0  # evidence pages are written for up to EVIDENCE_PAGES of them
+    # Every part with a finding, and its evidence as data files for parts/part.html.
+    evidence: Evidence = field(default_factory=Evidence)
     # The governance loop: cost of the findings, their age, the review queue.
     impact_totals: list[Row] = field(default_factory=list)  # per currency
     impact_pareto: list[Row] = field(default_factory=list)  # costliest findings, cumulative
@@ -142,10 +126,14 @@ class MartData:
     ageing: list[Row] = field(default_factory=list)  # open and waived findings by age
     resolved_per_run: list[Row] = field(default_factory=list)
     resolve_stats: Row = field(default_factory=dict)
-    review_queue: list[Row] = field(default_factory=list)
     change_set_summary: list[Row] = field(default_factory=list)  # per target and status
-    change_set_status: list[Row] = field(default_factory=list)
+    # Every detail page's rows, as data files: details.DETAIL_TABLES name -> DetailData.
+    details: dict[str, DetailData] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # sections that could not be read
+
+    def detail_rows(self, name: str) -> int:
+        """How many rows the detail page `name` lists (0 when its section was not read)."""
+        return self.details.get(name, DetailData()).rows
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[Row]:
@@ -163,7 +151,8 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 @contextlib.contextmanager
 def _read_only(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True,
+                         config={"memory_limit": get_settings().duckdb_memory_limit})
     try:
         yield con
     finally:
@@ -267,7 +256,7 @@ FINDING_COLUMNS = """finding_id, finding_type, severity, canonical_part_id, cano
     days_open, status"""
 
 
-def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
+def read_marts(serving_db: Path, top_parts: int = 25, top_rows: int = TOP_ROWS) -> MartData:
     data = MartData()
     if not serving_db.exists():
         return data
@@ -286,12 +275,15 @@ def read_marts(serving_db: Path, top_parts: int = 25) -> MartData:
         sections: list[tuple[str, Callable[[], None]]] = [
             ("overview", lambda: _read_overview(con, data)),
             ("findings", lambda: _read_findings(con, data, top_parts)),
-            ("lead times", lambda: _read_lead_times(con, data)),
-            ("safety stock", lambda: _read_safety_stock(con, data)),
-            ("availability", lambda: _read_availability(con, data)),
-            ("evidence pages", lambda: _read_parts(con, data)),
+            ("lead times", lambda: _read_lead_times(con, data, top_rows)),
+            ("safety stock", lambda: _read_safety_stock(con, data, top_rows)),
+            ("availability", lambda: _read_availability(con, data, top_rows)),
+            ("evidence pages", lambda: setattr(data, "evidence", read_evidence(con))),
             ("governance loop", lambda: _read_governance(con, data)),
         ]
+        sections += [(f"{name} page", partial(_read_detail, con, data, name))
+                     for name in DETAIL_TABLES
+                     if name != "change_sets" or "mart_change_set_status" in names]
         for name, read in sections:
             # A mart whose columns changed costs its section, not the site: the site is also
             # what reviewers read after a failed run.
@@ -342,8 +334,6 @@ def _read_findings(con: duckdb.DuckDBPyConnection, data: MartData, top_parts: in
               from (select *, {MAGNITUDE} as magnitude, {MAGNITUDE_LABEL} as size
                     from marts.mart_master_data_exceptions))
     """)
-    data.worklist = _rows(con, f"select * exclude (evidence) from ranked_findings "
-                               f"order by worklist_rank limit {DETAIL_ROWS}")
     data.top_findings = _rows(con, f"""
         select * exclude (evidence) from ranked_findings
         where canonical_part_id in (
@@ -354,18 +344,8 @@ def _read_findings(con: duckdb.DuckDBPyConnection, data: MartData, top_parts: in
     """)
 
 
-def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    data.drift = _rows(con, f"""
-        select canonical_part_id, canonical_part_number, supplier_id, n_lines,
-            median_lead_time_days, p90_lead_time_days, erp_planned_lead_time_days,
-            mrp_planned_lead_time_days, drift_vs_erp_days, drift_vs_mrp_days,
-            recommended_lead_time_days, on_time_rate, low_confidence
-        from marts.mart_supplier_lead_times
-        where not low_confidence and (is_drifting_vs_erp or is_drifting_vs_mrp)
-        order by greatest(abs(coalesce(drift_vs_erp_days, 0)),
-                          abs(coalesce(drift_vs_mrp_days, 0))) desc, canonical_part_number
-        limit {DETAIL_ROWS}
-    """)
+def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData, top_rows: int) -> None:
+    data.drift = _rows(con, preview("lead_times", top_rows))
     # Drift distribution in 5-day bins, clipped at +-100 days so outliers do not flatten it.
     data.drift_hist = _rows(con, """
         select basis, least(greatest(floor(drift / 5) * 5, -100), 100) as bin, count(*) as n
@@ -376,17 +356,8 @@ def _read_lead_times(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
     """)
 
 
-def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    data.safety_stock = _rows(con, f"""
-        select canonical_part_id, canonical_part_number, plant, current_safety_stock,
-            recommended_safety_stock, safety_stock_deviation_ratio, is_safety_stock_deviation,
-            is_stale, last_changed_date, lead_time_basis, mean_daily_demand
-        from marts.mart_safety_stock_review
-        where is_safety_stock_deviation or is_stale
-        order by is_safety_stock_deviation desc, abs(safety_stock_deviation_ratio) desc nulls last,
-            canonical_part_number, plant
-        limit {DETAIL_ROWS}
-    """)
+def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData, top_rows: int) -> None:
+    data.safety_stock = _rows(con, preview("safety_stock", top_rows))
     # Deviation of current from recommended, in 10 % bins clipped to [-100 %, +300 %].
     data.safety_hist = _rows(con, """
         select least(greatest(floor(safety_stock_deviation_ratio * 10) / 10, -1), 3) as bin,
@@ -396,102 +367,14 @@ def _read_safety_stock(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
     """)
 
 
-def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    data.availability = _rows(con, f"""
-        select canonical_part_id, canonical_part_number, plant, as_of_date, required_qty,
-            mrp_available_qty, on_hand_qty, covering_po_number, covering_po_line,
-            covering_supplier_id, covering_due_date, days_past_due
-        from marts.mart_availability_check where false_available
-        order by days_past_due desc nulls last, canonical_part_number, plant
-        limit {DETAIL_ROWS}
-    """)
+def _read_availability(con: duckdb.DuckDBPyConnection, data: MartData, top_rows: int) -> None:
+    data.availability = _rows(con, preview("availability", top_rows))
     data.availability_by_plant = _rows(con, """
         select plant, count(*) filter (where false_available) as false_available,
             count(*) filter (where mrp_status = 'AVAILABLE') as reported_available,
             count(*) as checks
         from marts.mart_availability_check group by plant order by plant
     """)
-
-
-def _read_parts(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
-    """Evidence for every part with a finding, the costliest first, up to EVIDENCE_PAGES: a
-    handful of set-based queries for all of them."""
-    con.execute(f"""
-        create or replace temp table site_parts as
-        select canonical_part_id from ranked_findings where canonical_part_id is not null
-        group by canonical_part_id order by min(worklist_rank) limit {EVIDENCE_PAGES}""")
-    data.parts_with_findings = con.execute(
-        "select count(distinct canonical_part_id) from ranked_findings").fetchone()[0]
-    ids = [r[0] for r in con.execute("select canonical_part_id from site_parts").fetchall()]
-    if not ids:
-        return
-
-    def by_part(sql: str) -> dict[str, list[Row]]:
-        grouped: dict[str, list[Row]] = {}
-        for row in _rows(con, sql):
-            grouped.setdefault(row["canonical_part_id"], []).append(row)
-        return grouped
-
-    parts = by_part("select * from marts.dim_parts join site_parts using (canonical_part_id)")
-    findings = by_part("""
-        select * exclude (evidence) from ranked_findings join site_parts using (canonical_part_id)
-        order by worklist_rank""")
-    suppliers = by_part("""
-        select * from marts.mart_supplier_lead_times join site_parts using (canonical_part_id)
-        order by n_lines desc, supplier_id""")
-    points = by_part(f"""
-        select canonical_part_id, supplier_id, po_number, po_line, order_date, completion_date,
-            lead_time_days, short_closed
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where not is_excluded and completion_date is not null and lead_time_days is not null
-        qualify row_number() over (partition by canonical_part_id
-                                   order by completion_date desc, po_number, po_line)
-                <= {SCATTER_POINTS}
-        order by completion_date""")
-    # The distribution the recommendation is computed from: lines inside the statistics window.
-    hist = by_part("""
-        select f.canonical_part_id, f.supplier_id, f.lead_time_days, count(*) as n
-        from marts.fct_po_line_lead_times f join site_parts using (canonical_part_id)
-        left join marts.mart_supplier_lead_times s using (canonical_part_id, supplier_id)
-        where not f.is_excluded and f.lead_time_days is not null
-          and f.completion_date between coalesce(s.lead_time_window_start_date, f.completion_date)
-                                    and coalesce(s.lead_time_window_end_date, f.completion_date)
-        group by all order by f.lead_time_days""")
-    completed = {r["canonical_part_id"]: r["n"] for r in _rows(con, """
-        select canonical_part_id, count(*) as n from marts.fct_po_line_lead_times
-        join site_parts using (canonical_part_id)
-        where not is_excluded and lead_time_days is not null group by 1""")}
-    excluded_counts = by_part("""
-        select canonical_part_id, exclusion_reason, count(*) as lines
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where is_excluded group by all order by lines desc""")
-    excluded = by_part(f"""
-        select canonical_part_id, exclusion_reason, po_number, po_line, supplier_id, order_date,
-            line_status, order_qty, net_received_qty, first_receipt_date, last_receipt_date
-        from marts.fct_po_line_lead_times join site_parts using (canonical_part_id)
-        where is_excluded
-        qualify row_number() over (partition by canonical_part_id
-                                   order by order_date desc, po_number, po_line)
-                <= {EXCLUDED_ROWS}
-        order by exclusion_reason, order_date desc""")
-    safety = by_part("""
-        select * from marts.mart_safety_stock_review join site_parts using (canonical_part_id)
-        order by plant""")
-    availability = by_part("""
-        select * from marts.mart_availability_check join site_parts using (canonical_part_id)
-        where false_available or mrp_status = 'SHORT'
-        qualify row_number() over (partition by canonical_part_id
-                                   order by as_of_date desc, plant) <= 50
-        order by as_of_date desc, plant""")
-    for pid in ids:
-        part = (parts.get(pid) or [{"canonical_part_id": pid}])[0]
-        data.parts[pid] = PartEvidence(
-            part=part, findings=findings.get(pid, []), suppliers=suppliers.get(pid, []),
-            points=points.get(pid, []), histogram=hist.get(pid, []),
-            excluded=excluded.get(pid, []), excluded_counts=excluded_counts.get(pid, []),
-            n_completed=completed.get(pid, 0), safety_stock=safety.get(pid, []),
-            availability=availability.get(pid, []),
-        )
 
 
 PARETO_BARS = 50  # costliest findings drawn in the Pareto chart
@@ -552,28 +435,8 @@ def _read_governance(con: duckdb.DuckDBPyConnection, data: MartData) -> None:
                 count(*) filter (where status = 'superseded') as superseded
             from marts.mart_change_set_status group by all order by target
         """)
-        data.change_set_status = _rows(con, f"""
-            select status, target_system, target_table, target_field, part_number,
-                supplier_id, plant, proposed_value, first_proposed_at, closed_at,
-                closed_by_extract
-            from marts.mart_change_set_status
-            order by case status when 'outstanding' then 1 when 'applied' then 2 else 3 end,
-                closed_at desc nulls first, part_number
-            limit {DETAIL_ROWS}
-        """)
-    data.review_queue = _rows(con, """
-        select r.match_review_id, r.score, r.part_number_a, a.description as description_a,
-            a.uom as uom_a, a.manufacturer_part_number as mpn_a, r.part_number_b,
-            b.description as description_b, b.uom as uom_b,
-            b.manufacturer_part_number as mpn_b, r.shared_suppliers, r.evidence,
-            'plansignal review accept ' || r.match_review_id || ' --by NAME --note TEXT'
-              as accept_command,
-            'plansignal review reject ' || r.match_review_id || ' --by NAME --note TEXT'
-              as reject_command
-        from marts.part_match_review as r
-        left join marts.dim_parts as a on r.part_id_a = a.canonical_part_id
-        left join marts.dim_parts as b on r.part_id_b = b.canonical_part_id
-        where r.review_status = 'proposed'
-        order by r.score desc, r.match_review_id
-    """)
 
+
+
+def _read_detail(con: duckdb.DuckDBPyConnection, data: MartData, name: str) -> None:
+    data.details[name] = read_detail(con, name, evidence=bool(data.evidence.ids))
