@@ -8,7 +8,11 @@ within a relative 1e-9: DuckDB's parallel sums differ in the last digits):
   second day's are new; then an extract retracted and built again (a rebuild from scratch);
 - full: the same extracts built once from scratch (--full-refresh) at each of those points.
 The incremental tables themselves are compared too, and the second build is checked to have
-rewritten only a small part of the facts.
+rewritten only a small part of the facts. Then the same through the whole job a user runs: a
+published demo, one new day run (incremental), and a forced run (from scratch) on the same
+home publish the same marts.
+
+Both are marked e2e (several builds each; `make test-e2e`, which CI runs).
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.cli import run_pipeline
 from dagster_project.ingest.load_log import RETRACTED_BY_COMMAND, find_extracts, retract
+from tests.conftest import point_settings_at
 from tests.dbt_harness import load_landing, run_dbt
 from tests.spark_harness import compare, duckdb_table
 from tests.test_spark import MARTS
@@ -62,13 +68,18 @@ def full_build(landing: Path, work: Path, run_date: str, retracted: str | None =
     return database
 
 
-def differences(incremental: Path, full: Path) -> list[str]:
+def differences(
+    incremental: Path,
+    full: Path,
+    tables: dict[str, tuple[str, ...]] = ALL_TABLES,
+    ignore: tuple[str, ...] = BOOKKEEPING,
+) -> list[str]:
     found = []
     with duckdb.connect(str(incremental), read_only=True) as inc, \
             duckdb.connect(str(full), read_only=True) as ful:
-        for table, key in ALL_TABLES.items():
+        for table, key in tables.items():
             problems, diffs = compare(duckdb_table(inc, table, key),
-                                      duckdb_table(ful, table, key), ignore=BOOKKEEPING)
+                                      duckdb_table(ful, table, key), ignore=ignore)
             problems = [p for p in problems if not p.startswith("columns differ")]
             cents = {d.key for d in diffs if d.column == "impact_value"
                      and abs(d.duckdb - d.spark) <= 0.011}
@@ -94,6 +105,7 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "landing"
 
 
+@pytest.mark.e2e
 def test_incremental_builds_equal_full_rebuilds(landing: Path, tmp_path: Path) -> None:
     incremental = tmp_path / "incremental.duckdb"
     load_landing(landing, incremental)
@@ -118,3 +130,27 @@ def test_incremental_builds_equal_full_rebuilds(landing: Path, tmp_path: Path) -
     full.unlink()
     full = full_build(day, tmp_path / "full", DAY_AFTER, retracted=retracted)
     assert differences(incremental, full) == []
+
+
+@pytest.mark.e2e
+def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path, monkeypatch):
+    settings = point_settings_at(monkeypatch, tmp_path)
+    generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
+    first = run_pipeline(settings)
+    assert first.exit_code == 0 and first.published
+    next_day(settings.landing_dir)
+    daily = run_pipeline(settings)
+    assert daily.exit_code == 0 and daily.published and not daily.unchanged_since
+    assert daily.mart_rows["fct_po_line_lead_times"] >= first.mart_rows["fct_po_line_lead_times"]
+    netted = "intermediate.int_goods_receipts__netted"
+    assert 0 < rewritten_share(settings.pipeline_db, netted) < 0.2, "the new day rebuilt it all"
+    published_daily = tmp_path / "daily.duckdb"
+    shutil.copyfile(settings.serving_db, published_daily)
+
+    rebuilt = run_pipeline(settings, force=True)
+    assert rebuilt.exit_code == 0 and rebuilt.published
+    assert rewritten_share(settings.pipeline_db, netted) == 1.0, "--force kept old rows"
+    # The rebuild is a later run: the finding lifecycle stamps its moment.
+    assert differences(published_daily, settings.serving_db, {
+        f"marts.{m}": k for m, k in MARTS.items()
+    }, ignore=(*BOOKKEEPING, "last_seen_at")) == []

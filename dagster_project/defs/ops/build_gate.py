@@ -6,12 +6,14 @@ is still the one that build published, the dbt step yields nothing. Its outputs 
 the dbt tests, the mart contracts, publishing and the site. The run still succeeds.
 
 A subset of the dbt models (selected in the UI) always builds and records nothing; the run tag
-``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed.
+``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed, and
+from scratch (below).
 
 The large facts are dbt incremental models (dbt/macros/incremental.sql). They keep rows from
 build to build, so when any file of the dbt project changed since the last successful build
 (a model, macro, seed or var may change rows no new extract touches), or no build recorded
-which files it was made from, the gate adds ``--full-refresh``: everything is rebuilt.
+which files it was made from, or the run is forced, the gate adds ``--full-refresh``:
+everything is rebuilt.
 """
 
 from __future__ import annotations
@@ -85,15 +87,18 @@ class BuildGate:
 def open_build_gate(
     context: dg.AssetExecutionContext, warehouse: Warehouse, dbt_args: Sequence[str]
 ) -> BuildGate:
+    force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     digest = build_state.dbt_project_digest(DBT_PROJECT_DIR)
     with warehouse.connect() as con:
-        full_refresh = build_state.last_built_dbt_digest(con) != digest
+        full_refresh = force or build_state.last_built_dbt_digest(con) != digest
     if full_refresh:
-        context.log.info("dbt project changed since the last build (or no build recorded its "
-                         "files): incremental models are rebuilt (--full-refresh)")
+        context.log.info(
+            "incremental models rebuilt from scratch (--full-refresh): "
+            + ("the run was forced" if force else
+               "the dbt project changed since the last build, or no build recorded its files")
+        )
     if context.is_subset:
         return BuildGate(context, warehouse, None, None, None, full_refresh)
-    force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     with warehouse.connect() as con:
         current = build_state.fingerprint(
             con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args, get_settings().decisions_dir

@@ -90,14 +90,30 @@ goods_receipts as (
 
         select goods_receipts.*
         from goods_receipts
-        where goods_receipts.receipt_id in (select touched_receipts.receipt_id from touched_receipts
+        where goods_receipts.receipt_id in (
+                select touched_receipts.receipt_id from touched_receipts
             )
+
+    ),
+
+    -- the movements that may reverse one of them
+    reversal_scope as (
+
+        select goods_receipts.*
+        from goods_receipts
+        where goods_receipts.reverses_receipt_id in (select movements.receipt_id from movements)
 
     ),
 
 {% else %}
 
     movements as (
+
+        select * from goods_receipts
+
+    ),
+
+    reversal_scope as (
 
         select * from goods_receipts
 
@@ -111,14 +127,11 @@ reversals as (
         reverses_receipt_id as reversed_receipt_id,
         min(receipt_id) as reversed_by_receipt_id,
         count(*) as n_reversals
-    from goods_receipts
+    from reversal_scope
     where
         movement_type = 'REVERSAL'
         and reverses_receipt_id is not null
         and receipt_date <= {{ run_date() }}
-        {% if is_incremental() %}
-            and reverses_receipt_id in (select movements.receipt_id from movements)
-        {% endif %}
     group by reverses_receipt_id
 
 ),
@@ -159,24 +172,17 @@ flagged as (
             else 'applied'
         end as reversal_status,
         {% if is_incremental() %}
-            coalesce(
-                case
-                    when
-                        previous.po_number <> movements.po_number
-                        or previous.po_line <> movements.po_line
-                        then previous.po_number
-                end,
-                previous.moved_from_po_number
-            ) as moved_from_po_number,
-            coalesce(
-                case
-                    when
-                        previous.po_number <> movements.po_number
-                        or previous.po_line <> movements.po_line
-                        then previous.po_line
-                end,
-                previous.moved_from_po_line
-            ) as moved_from_po_line,
+            {% for column in ['po_number', 'po_line'] %}
+                coalesce(
+                    case
+                        when
+                            previous.po_number <> movements.po_number
+                            or previous.po_line <> movements.po_line
+                            then previous.{{ column }}
+                    end,
+                    previous.moved_from_{{ column }}
+                ) as moved_from_{{ column }},
+            {% endfor %}
         {% else %}
             cast(null as {{ dbt.type_string() }}) as moved_from_po_number,
             cast(null as integer) as moved_from_po_line,
@@ -189,7 +195,8 @@ flagged as (
     left join reversal_targets
         on movements.reverses_receipt_id = reversal_targets.receipt_id
     {% if is_incremental() %}
-        left join previous
+        -- (read by the moved_from columns above)
+        left join previous  -- noqa: ST11
             on movements.receipt_id = previous.receipt_id
     {% endif %}
 

@@ -103,12 +103,13 @@ part_aliases as (
     touched_lines as (
 
         select
-            po_number,
-            po_line
+            purchase_order_lines.po_number,
+            purchase_order_lines.po_line
         from purchase_order_lines
         where
             {{ changed_since_last_build('purchase_order_lines') }}
-            or part_number in (select realiased_part_numbers.part_number from realiased_part_numbers
+            or purchase_order_lines.part_number in (
+                select realiased_part_numbers.part_number from realiased_part_numbers
             )
         union
         select
