@@ -137,7 +137,8 @@ def run_pipeline(
     (``<warehouse>/logs/last_run.log``) so the terminal keeps to the summary.
 
     Takes the pipeline lock first: raises PipelineBusy when another run holds it, unless
-    ``wait``. ``force`` rebuilds dbt even when nothing changed since the last publish.
+    ``wait``. ``force`` rebuilds dbt from scratch even when nothing changed since the last
+    publish.
     Unless ``quiet``, each stage is printed as it finishes (progress.py).
     """
     settings = settings or get_settings()
@@ -391,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument(
         "--force", action="store_true",
-        help="rebuild dbt and republish even when nothing changed since the last publish",
+        help="rebuild every dbt model from scratch (incremental ones included) and republish, "
+        "even when nothing changed since the last publish",
     )
     retract = sub.add_parser(
         "retract",

@@ -8,11 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.cli import run_pipeline
 from dagster_project.contracts.suites import validate_table
 from dagster_project.ingest.extracts import ingest_landing
 from dagster_project.runtime.settings import EXPECTATIONS_DIR
-from tests.conftest import point_settings_at
 from tooling.demo_data import generate
 from tooling.demo_next_day import GR_TABLE, PO_TABLE, NextDayError, main, next_day
 
@@ -88,15 +86,3 @@ def test_refused_without_a_demo_or_beside_own_extracts(tmp_path, capsys):
     own.write_text("po_number\n", encoding="utf-8")
     assert main(["--landing", str(tmp_path)]) == 2
     assert "holds own extracts" in capsys.readouterr().err
-
-
-@pytest.mark.e2e
-def test_the_next_day_publishes_through_the_whole_job(tmp_path, monkeypatch):
-    settings = point_settings_at(monkeypatch, tmp_path)
-    generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
-    first = run_pipeline(settings)
-    assert first.exit_code == 0 and first.published
-    next_day(settings.landing_dir)
-    second = run_pipeline(settings)
-    assert second.exit_code == 0 and second.published and not second.unchanged_since
-    assert second.mart_rows["fct_po_line_lead_times"] >= first.mart_rows["fct_po_line_lead_times"]

@@ -60,6 +60,8 @@ def ensure_state_table(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Added with the incremental models: the dbt project files a build was made from.
+    con.execute(f"alter table {STATE_TABLE} add column if not exists dbt_digest varchar")
 
 
 def _now() -> datetime:
@@ -115,6 +117,21 @@ def waivers_in_force(decisions_dir: Path, today: date) -> list[str]:
     return sorted(held)
 
 
+def dbt_project_digest(dbt_project_dir: Path) -> str:
+    """sha256 over every file of the dbt project a build reads (models, macros, seeds, vars)."""
+    return files_digest(_files(dbt_project_dir, DBT_INPUT_DIRS, DBT_INPUT_FILES), dbt_project_dir)
+
+
+def last_built_dbt_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The dbt project digest of the last successful full build (None: none recorded)."""
+    ensure_state_table(con)
+    row = con.execute(
+        f"select dbt_digest from {STATE_TABLE} where event = 'built' "
+        "order by recorded_at desc limit 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
 def fingerprint(
     con: duckdb.DuckDBPyConnection,
     dbt_project_dir: Path,
@@ -124,8 +141,7 @@ def fingerprint(
 ) -> str:
     parts = [
         "load_log=" + load_log_digest(con),
-        "dbt=" + files_digest(_files(dbt_project_dir, DBT_INPUT_DIRS, DBT_INPUT_FILES),
-                              dbt_project_dir),
+        "dbt=" + dbt_project_digest(dbt_project_dir),
         "expectations=" + files_digest(_files(expectations_dir, ["."], []), expectations_dir),
         "decisions=" + files_digest(_files(decisions_dir, ["."], []), decisions_dir),
         # A waiver that ran out since the last build reopens its finding: rebuild for it.
@@ -172,12 +188,14 @@ def record(
     fingerprint: str | None = None,
     ref_run_id: str | None = None,
     serving: tuple[int, int] | None = None,
+    dbt_digest: str | None = None,
 ) -> None:
     ensure_state_table(con)
     size, mtime_ns = serving or (None, None)
     con.execute(
-        f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-        [run_id, event, fingerprint, ref_run_id, size, mtime_ns, _now()],
+        f"insert into {STATE_TABLE} (run_id, event, fingerprint, ref_run_id, serving_size, "
+        "serving_mtime_ns, recorded_at, dbt_digest) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, event, fingerprint, ref_run_id, size, mtime_ns, _now(), dbt_digest],
     )
 
 

@@ -72,7 +72,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if gate.unchanged:
             return
         invocation = dbt.cli(
-            list(DBT_BUILD_ARGS), context=context, pipeline_db=warehouse.pipeline_path
+            gate.dbt_args(DBT_BUILD_ARGS), context=context, pipeline_db=warehouse.pipeline_path
         )
         try:
             yield from gate.stream(invocation)

@@ -6,7 +6,14 @@ is still the one that build published, the dbt step yields nothing. Its outputs 
 the dbt tests, the mart contracts, publishing and the site. The run still succeeds.
 
 A subset of the dbt models (selected in the UI) always builds and records nothing; the run tag
-``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed.
+``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed, and
+from scratch (below).
+
+The large facts are dbt incremental models (dbt/macros/incremental.sql). They keep rows from
+build to build, so when any file of the dbt project changed since the last successful build
+(a model, macro, seed or var may change rows no new extract touches), or no build recorded
+which files it was made from, or the run is forced, the gate adds ``--full-refresh``:
+everything is rebuilt.
 """
 
 from __future__ import annotations
@@ -52,6 +59,12 @@ class BuildGate:
     warehouse: Warehouse
     fingerprint: str | None  # None: a subset build, not recorded
     unchanged_since: build_state.Published | None
+    dbt_digest: str | None = None
+    full_refresh: bool = False
+
+    def dbt_args(self, args: Sequence[str]) -> list[str]:
+        """The dbt command line: ``args``, plus --full-refresh when the project changed."""
+        return [*args, "--full-refresh"] if self.full_refresh else list(args)
 
     @property
     def unchanged(self) -> bool:
@@ -67,15 +80,25 @@ class BuildGate:
         # stream() raises when dbt fails, so here the build succeeded.
         if self.fingerprint is not None:
             with self.warehouse.connect() as con:
-                build_state.record(con, self.context.run_id, "built", self.fingerprint)
+                build_state.record(con, self.context.run_id, "built", self.fingerprint,
+                                   dbt_digest=self.dbt_digest)
 
 
 def open_build_gate(
     context: dg.AssetExecutionContext, warehouse: Warehouse, dbt_args: Sequence[str]
 ) -> BuildGate:
-    if context.is_subset:
-        return BuildGate(context, warehouse, None, None)
     force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
+    digest = build_state.dbt_project_digest(DBT_PROJECT_DIR)
+    with warehouse.connect() as con:
+        full_refresh = force or build_state.last_built_dbt_digest(con) != digest
+    if full_refresh:
+        context.log.info(
+            "incremental models rebuilt from scratch (--full-refresh): "
+            + ("the run was forced" if force else
+               "the dbt project changed since the last build, or no build recorded its files")
+        )
+    if context.is_subset:
+        return BuildGate(context, warehouse, None, None, None, full_refresh)
     with warehouse.connect() as con:
         current = build_state.fingerprint(
             con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args, get_settings().decisions_dir
@@ -88,4 +111,4 @@ def open_build_gate(
             f"nothing new since run {last.run_id} (published {last.at:%Y-%m-%d %H:%M} UTC): "
             "no dbt build, mart contracts, publish or site; serving database unchanged"
         )
-    return BuildGate(context, warehouse, current, last)
+    return BuildGate(context, warehouse, current, last, digest, full_refresh)

@@ -10,7 +10,23 @@
     future-dated: it counts as never posted (is_future_dated; a future-dated REVERSAL has
     reversal_status future_dated and cancels nothing) and marts.quarantined_rows lists it, so a
     mistyped year can neither complete a PO line nor move the lead-time window's end.
+
+    Incremental (macros/incremental.sql), one row per receipt_id. A build recomputes the
+    movements it touches: those staging changed since the last build, the movements a changed
+    REVERSAL names now or named before, the REVERSALs naming a changed movement, and the
+    movements whose side of the day of the run moved since they were computed (a future-dated
+    movement whose date came, or the other way when run_date is pinned to an earlier day),
+    with the movements such a REVERSAL names. moved_from_po_number / moved_from_po_line: the
+    PO line a re-sent movement belonged to before (null if it never moved, or since the last
+    rebuild from scratch), so the lead times recompute that line too.
 #}
+
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='receipt_id',
+    pre_hook="{{ incremental_reset(['stg_erp__goods_receipts']) }}",
+) }}
 
 with
 
@@ -20,13 +36,98 @@ goods_receipts as (
 
 ),
 
+{% if is_incremental() %}
+
+    previous as (
+
+        select * from {{ this }}
+
+    ),
+
+    changed as (
+
+        select
+            goods_receipts.receipt_id,
+            goods_receipts.reverses_receipt_id
+        from goods_receipts
+        where {{ changed_since_last_build('goods_receipts') }}
+
+    ),
+
+    date_crossed as (
+
+        select
+            previous.receipt_id,
+            previous.reverses_receipt_id
+        from previous
+        where previous.is_future_dated <> (previous.receipt_date > {{ run_date() }})
+
+    ),
+
+    touched_receipts as (
+
+        select receipt_id from changed
+        union
+        select reverses_receipt_id as receipt_id from changed
+        union
+        select previous.reverses_receipt_id as receipt_id
+        from previous
+        inner join changed
+            on previous.receipt_id = changed.receipt_id
+        union
+        select goods_receipts.receipt_id
+        from goods_receipts
+        inner join changed
+            on goods_receipts.reverses_receipt_id = changed.receipt_id
+        union
+        select receipt_id from date_crossed
+        union
+        select reverses_receipt_id as receipt_id from date_crossed
+
+    ),
+
+    movements as (
+
+        select goods_receipts.*
+        from goods_receipts
+        where goods_receipts.receipt_id in (
+                select touched_receipts.receipt_id from touched_receipts
+            )
+
+    ),
+
+    -- the movements that may reverse one of them
+    reversal_scope as (
+
+        select goods_receipts.*
+        from goods_receipts
+        where goods_receipts.reverses_receipt_id in (select movements.receipt_id from movements)
+
+    ),
+
+{% else %}
+
+    movements as (
+
+        select * from goods_receipts
+
+    ),
+
+    reversal_scope as (
+
+        select * from goods_receipts
+
+    ),
+
+{% endif %}
+
 reversals as (
 
     select
         reverses_receipt_id as reversed_receipt_id,
         min(receipt_id) as reversed_by_receipt_id,
         count(*) as n_reversals
-    from goods_receipts
+    from reversal_scope
     where
         movement_type = 'REVERSAL'
         and reverses_receipt_id is not null
@@ -41,39 +142,63 @@ reversal_targets as (
         receipt_id,
         movement_type
     from goods_receipts
+    {% if is_incremental() %}
+        where receipt_id in (select movements.reverses_receipt_id from movements)
+    {% endif %}
 
 ),
 
 flagged as (
 
     select
-        goods_receipts.receipt_id,
-        goods_receipts.po_number,
-        goods_receipts.po_line,
-        goods_receipts.part_number,
-        goods_receipts.receipt_date,
-        goods_receipts.movement_type,
-        goods_receipts.quantity,
-        goods_receipts.uom,
-        goods_receipts.reverses_receipt_id,
+        movements.receipt_id,
+        movements.po_number,
+        movements.po_line,
+        movements.part_number,
+        movements.receipt_date,
+        movements.movement_type,
+        movements.quantity,
+        movements.uom,
+        movements.reverses_receipt_id,
         reversals.reversed_by_receipt_id,
-        goods_receipts.movement_type in ('RECEIPT', 'RETURN')
+        movements.movement_type in ('RECEIPT', 'RETURN')
         and reversals.reversed_receipt_id is not null as is_reversed,
-        goods_receipts.receipt_date > {{ run_date() }} as is_future_dated,
+        movements.receipt_date > {{ run_date() }} as is_future_dated,
         case
-            when goods_receipts.movement_type <> 'REVERSAL' then null
-            when goods_receipts.receipt_date > {{ run_date() }} then 'future_dated'
+            when movements.movement_type <> 'REVERSAL' then null
+            when movements.receipt_date > {{ run_date() }} then 'future_dated'
             when reversal_targets.receipt_id is null then 'target_not_found'
             when reversal_targets.movement_type = 'REVERSAL' then 'target_is_reversal'
             else 'applied'
         end as reversal_status,
-        goods_receipts.source_file,
-        goods_receipts.loaded_at
-    from goods_receipts
+        {% if is_incremental() %}
+            {% for column in ['po_number', 'po_line'] %}
+                coalesce(
+                    case
+                        when
+                            previous.po_number <> movements.po_number
+                            or previous.po_line <> movements.po_line
+                            then previous.{{ column }}
+                    end,
+                    previous.moved_from_{{ column }}
+                ) as moved_from_{{ column }},
+            {% endfor %}
+        {% else %}
+            cast(null as {{ dbt.type_string() }}) as moved_from_po_number,
+            cast(null as integer) as moved_from_po_line,
+        {% endif %}
+        movements.source_file,
+        movements.loaded_at
+    from movements
     left join reversals
-        on goods_receipts.receipt_id = reversals.reversed_receipt_id
+        on movements.receipt_id = reversals.reversed_receipt_id
     left join reversal_targets
-        on goods_receipts.reverses_receipt_id = reversal_targets.receipt_id
+        on movements.reverses_receipt_id = reversal_targets.receipt_id
+    {% if is_incremental() %}
+        -- (read by the moved_from columns above)
+        left join previous  -- noqa: ST11
+            on movements.receipt_id = previous.receipt_id
+    {% endif %}
 
 ),
 
@@ -105,8 +230,11 @@ final as (
             when movement_type = 'RETURN' then -quantity
             else 0
         end as net_quantity,
+        moved_from_po_number,
+        moved_from_po_line,
         source_file,
-        loaded_at
+        loaded_at,
+        {{ incremental_built_at() }} as built_at
     from flagged
 
 )

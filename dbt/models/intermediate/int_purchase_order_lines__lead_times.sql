@@ -22,7 +22,19 @@
     canonical_part_id / canonical_part_number: the reconciled part (int_part_aliases), so that
     the mart fct_po_line_lead_times can be a view over this table: one 4.8 M-row table written
     per build at scale 100 instead of two (README, "Performance").
+
+    Incremental (macros/incremental.sql), one row per PO line: a build recomputes whole PO
+    lines: those staging changed since the last build, those with a movement the netting
+    recomputed since (the line it belongs to, and the line it belonged to before it moved),
+    and those whose part number now reconciles to another canonical part.
 #}
+
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['po_number', 'po_line'],
+    pre_hook="{{ incremental_reset(['stg_erp__purchase_order_lines', 'int_goods_receipts__netted']) }}",
+) }}
 
 with
 
@@ -50,6 +62,110 @@ part_aliases as (
 
 ),
 
+{% if is_incremental() %}
+
+    previous as (
+
+        select * from {{ this }}
+
+    ),
+
+    erp_part_aliases as (
+
+        select
+            source_part_number,
+            canonical_part_id,
+            canonical_part_number
+        from part_aliases
+        where source_system = 'erp'
+
+    ),
+
+    realiased_part_numbers as (
+
+        select previous_parts.part_number
+        from (
+            select distinct
+                part_number,
+                canonical_part_id,
+                canonical_part_number
+            from previous
+        ) as previous_parts
+        left join erp_part_aliases
+            on previous_parts.part_number = erp_part_aliases.source_part_number
+        where
+            previous_parts.canonical_part_id is distinct from erp_part_aliases.canonical_part_id
+            or previous_parts.canonical_part_number
+            is distinct from erp_part_aliases.canonical_part_number
+
+    ),
+
+    touched_lines as (
+
+        select
+            purchase_order_lines.po_number,
+            purchase_order_lines.po_line
+        from purchase_order_lines
+        where
+            {{ changed_since_last_build('purchase_order_lines') }}
+            or purchase_order_lines.part_number in (
+                select realiased_part_numbers.part_number from realiased_part_numbers
+            )
+        union
+        select
+            po_number,
+            po_line
+        from netted_receipts
+        where {{ changed_since_last_build('netted_receipts') }}
+        union
+        select
+            moved_from_po_number as po_number,
+            moved_from_po_line as po_line
+        from netted_receipts
+        where
+            {{ changed_since_last_build('netted_receipts') }}
+            and moved_from_po_number is not null
+
+    ),
+
+    lines as (
+
+        select purchase_order_lines.*
+        from purchase_order_lines
+        inner join touched_lines
+            on
+                purchase_order_lines.po_number = touched_lines.po_number
+                and purchase_order_lines.po_line = touched_lines.po_line
+
+    ),
+
+    line_movements as (
+
+        select netted_receipts.*
+        from netted_receipts
+        inner join touched_lines
+            on
+                netted_receipts.po_number = touched_lines.po_number
+                and netted_receipts.po_line = touched_lines.po_line
+
+    ),
+
+{% else %}
+
+    lines as (
+
+        select * from purchase_order_lines
+
+    ),
+
+    line_movements as (
+
+        select * from netted_receipts
+
+    ),
+
+{% endif %}
+
 line_receipts as (
 
     select
@@ -72,7 +188,7 @@ line_receipts as (
         min(case when is_effective_receipt then receipt_date end) as first_receipt_date,
         max(case when is_effective_receipt then receipt_date end) as last_receipt_date,
         min(case when is_effective then receipt_date end) as first_movement_date
-    from netted_receipts
+    from line_movements
     group by
         po_number,
         po_line
@@ -86,7 +202,7 @@ daily_net as (
         po_line,
         receipt_date,
         sum(net_quantity) as net_quantity
-    from netted_receipts
+    from line_movements
     where is_effective
     group by
         po_number,
@@ -132,13 +248,13 @@ completions as (
         cumulated_from_date.po_line,
         min(cumulated_from_date.receipt_date) as completion_date
     from cumulated_from_date
-    inner join purchase_order_lines
+    inner join lines
         on
-            cumulated_from_date.po_number = purchase_order_lines.po_number
-            and cumulated_from_date.po_line = purchase_order_lines.po_line
+            cumulated_from_date.po_number = lines.po_number
+            and cumulated_from_date.po_line = lines.po_line
     where
         cumulated_from_date.min_cumulative_qty_from_date
-        >= purchase_order_lines.order_qty - 0.000001
+        >= lines.order_qty - 0.000001
     group by
         cumulated_from_date.po_number,
         cumulated_from_date.po_line
@@ -148,17 +264,17 @@ completions as (
 joined as (
 
     select
-        purchase_order_lines.po_number,
-        purchase_order_lines.po_line,
-        purchase_order_lines.supplier_id,
-        purchase_order_lines.part_number,
-        purchase_order_lines.order_date,
-        purchase_order_lines.requested_date,
-        purchase_order_lines.promised_date,
-        purchase_order_lines.due_date,
-        purchase_order_lines.order_qty,
-        purchase_order_lines.uom,
-        purchase_order_lines.line_status,
+        lines.po_number,
+        lines.po_line,
+        lines.supplier_id,
+        lines.part_number,
+        lines.order_date,
+        lines.requested_date,
+        lines.promised_date,
+        lines.due_date,
+        lines.order_qty,
+        lines.uom,
+        lines.line_status,
         coalesce(line_receipts.n_movements, 0) as n_movements,
         coalesce(line_receipts.n_future_dated_movements, 0) as n_future_dated_movements,
         coalesce(line_receipts.n_effective_receipts, 0) as n_effective_receipts,
@@ -172,18 +288,18 @@ joined as (
         line_receipts.first_movement_date,
         completions.completion_date as full_completion_date,
         completions.completion_date is not null as is_complete,
-        purchase_order_lines.line_status = 'CLOSED'
+        lines.line_status = 'CLOSED'
         and completions.completion_date is null
         and line_receipts.last_receipt_date is not null as short_closed
-    from purchase_order_lines
+    from lines
     left join line_receipts
         on
-            purchase_order_lines.po_number = line_receipts.po_number
-            and purchase_order_lines.po_line = line_receipts.po_line
+            lines.po_number = line_receipts.po_number
+            and lines.po_line = line_receipts.po_line
     left join completions
         on
-            purchase_order_lines.po_number = completions.po_number
-            and purchase_order_lines.po_line = completions.po_line
+            lines.po_number = completions.po_number
+            and lines.po_line = completions.po_line
 
 ),
 
@@ -247,7 +363,8 @@ final as (
         completed.exclusion_reason,
         completed.exclusion_reason is not null as is_excluded,
         part_aliases.canonical_part_id,
-        part_aliases.canonical_part_number
+        part_aliases.canonical_part_number,
+        {{ incremental_built_at() }} as built_at
     from completed
     left join part_aliases
         on

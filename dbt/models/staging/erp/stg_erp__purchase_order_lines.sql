@@ -1,8 +1,23 @@
+{#
+    Incremental (macros/incremental.sql): a build reads only the raw rows loaded after the
+    newest extract it holds; the latest extract wins, so their keys replace the kept rows.
+#}
+
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['po_number', 'po_line'],
+    pre_hook="{{ incremental_reset() }}",
+) }}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'erp_purchase_order_lines') }}
+    {% if is_incremental() %}
+        where _loaded_at > {{ incremental_watermark('loaded_at') }}
+    {% endif %}
 
 ),
 
@@ -47,7 +62,8 @@ final as (
         line_status,
         updated_at,
         source_file,
-        loaded_at
+        loaded_at,
+        {{ incremental_built_at() }} as built_at
     from deduplicated
 
 )
