@@ -104,6 +104,30 @@ def _detection(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> Detection
     return Detection(name, int(tp), int(fp), int(fn))
 
 
+def _lead_time_pairs(truth_dir: Path, columns: str) -> str:
+    """The true part/supplier lead times, each with its mart_supplier_lead_times row if any."""
+    return f"""
+        select {columns}
+        from {_truth(truth_dir, "lead_times.csv")} as truth
+        left join true_part on truth.true_part_id = true_part.true_part_id
+        left join marts.mart_supplier_lead_times as mart
+            on true_part.canonical_part_id = mart.canonical_part_id
+            and truth.supplier_id = mart.supplier_id
+    """
+
+
+def _detections_with_evidence(
+    con: duckdb.DuckDBPyConnection, key: str, label: str, evidence: str, sql: str
+) -> dict[str, Detection]:
+    """One detection over all pairs of sql and one over its rows with has_evidence."""
+    return {
+        key: _detection(con, f"{label} (all pairs)", sql),
+        f"{key}_with_evidence": _detection(
+            con, f"{label} (pairs with {evidence})", f"select * from ({sql}) where has_evidence"
+        ),
+    }
+
+
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(
         con.execute(
@@ -159,47 +183,31 @@ def measure(database: Path, truth_dir: Path) -> PlanningQuality:
         mismatches = {name: int(n) for name, n in zip(columns, row[2:], strict=True)}
 
         detections: dict[str, Detection] = {}
-        lead_times = f"""
-            select
-                truth.drifted as actual,
-                coalesce(mart.is_drifting_vs_erp, false) as predicted,
-                coalesce(not mart.low_confidence, false) as has_evidence
-            from {_truth(truth_dir, "lead_times.csv")} as truth
-            left join true_part on truth.true_part_id = true_part.true_part_id
-            left join marts.mart_supplier_lead_times as mart
-                on true_part.canonical_part_id = mart.canonical_part_id
-                and truth.supplier_id = mart.supplier_id
-        """
-        detections["lead_time_drift"] = _detection(
-            con, "lead-time drift vs ERP (all pairs)", lead_times
+        lead_times = _lead_time_pairs(
+            truth_dir,
+            """
+            truth.drifted as actual,
+            coalesce(mart.is_drifting_vs_erp, false) as predicted,
+            coalesce(not mart.low_confidence, false) as has_evidence
+            """,
         )
-        detections["lead_time_drift_with_evidence"] = _detection(
-            con,
-            "lead-time drift vs ERP (pairs with >= min lines)",
-            f"select * from ({lead_times}) where has_evidence",
+        detections |= _detections_with_evidence(
+            con, "lead_time_drift", "lead-time drift vs ERP", ">= min lines", lead_times
         )
         cp_error = None
         if _has_column(con, "mart_supplier_lead_times", "change_point_date"):
-            change_points = f"""
-                select
-                    truth.drift_start_date is not null as actual,
-                    coalesce(mart.has_lead_time_shift, false) as predicted,
-                    truth.drift_start_date,
-                    mart.change_point_date,
-                    coalesce(mart.n_lines, 0) >= 20 as has_evidence
-                from {_truth(truth_dir, "lead_times.csv")} as truth
-                left join true_part on truth.true_part_id = true_part.true_part_id
-                left join marts.mart_supplier_lead_times as mart
-                    on true_part.canonical_part_id = mart.canonical_part_id
-                    and truth.supplier_id = mart.supplier_id
-            """
-            detections["change_point"] = _detection(
-                con, "lead-time change point (all pairs)", change_points
+            change_points = _lead_time_pairs(
+                truth_dir,
+                """
+                truth.drift_start_date is not null as actual,
+                coalesce(mart.has_lead_time_shift, false) as predicted,
+                truth.drift_start_date,
+                mart.change_point_date,
+                coalesce(mart.n_lines, 0) >= 20 as has_evidence
+                """,
             )
-            detections["change_point_with_evidence"] = _detection(
-                con,
-                "lead-time change point (pairs with >= 20 lines)",
-                f"select * from ({change_points}) where has_evidence",
+            detections |= _detections_with_evidence(
+                con, "change_point", "lead-time change point", ">= 20 lines", change_points
             )
             cp_error = con.execute(
                 f"""
