@@ -128,6 +128,43 @@ def _detections_with_evidence(
     }
 
 
+def _order_policy_detection(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    policy_truth: str,
+    conflict_type: str,
+    flag: str,
+    keys: Sequence[str],
+) -> Detection:
+    """The true parts (per `keys`) with an order-policy conflict whose type starts with
+    `conflict_type` against the parts mart_order_policy_review marks with `flag`."""
+    truth_keys = "".join(f", {key}" for key in keys)
+    review_keys = "".join(f", review.{key}" for key in keys)
+    same_keys = "".join(f" and truth.{key} = predicted.{key}" for key in keys)
+    return _detection(
+        con,
+        name,
+        f"""
+        with truth as (
+            select distinct true_part_id{truth_keys}
+            from ({policy_truth}) where conflict_type like '{conflict_type}%'
+        ),
+        predicted as (
+            select distinct true_part.true_part_id{review_keys}
+            from marts.mart_order_policy_review as review
+            inner join true_part
+                on review.canonical_part_id = true_part.canonical_part_id
+            where review.{flag}
+        )
+        select predicted.true_part_id is not null as predicted,
+            truth.true_part_id is not null as actual
+        from truth
+        full join predicted
+            on truth.true_part_id = predicted.true_part_id{same_keys}
+        """,
+    )
+
+
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(
         con.execute(
@@ -255,52 +292,21 @@ def measure(database: Path, truth_dir: Path) -> PlanningQuality:
             """,
         )
         policy_truth = f"select * from {_truth(truth_dir, 'order_policy.csv')}"
-        detections["order_policy_lot"] = _detection(
+        detections["order_policy_lot"] = _order_policy_detection(
             con,
             "order policy: MRP lot vs ERP policy",
-            f"""
-            with truth as (
-                select distinct true_part_id, plant, supplier_id
-                from ({policy_truth}) where conflict_type like 'mrp_lot%'
-            ),
-            predicted as (
-                select distinct true_part.true_part_id, review.plant, review.supplier_id
-                from marts.mart_order_policy_review as review
-                inner join true_part
-                    on review.canonical_part_id = true_part.canonical_part_id
-                where review.has_lot_size_conflict
-            )
-            select predicted.true_part_id is not null as predicted,
-                truth.true_part_id is not null as actual
-            from truth
-            full join predicted
-                on truth.true_part_id = predicted.true_part_id
-                and truth.plant = predicted.plant
-                and truth.supplier_id = predicted.supplier_id
-            """,
+            policy_truth,
+            "mrp_lot",
+            "has_lot_size_conflict",
+            ["plant", "supplier_id"],
         )
-        detections["order_policy_po"] = _detection(
+        detections["order_policy_po"] = _order_policy_detection(
             con,
             "order policy: PO quantities",
-            f"""
-            with truth as (
-                select distinct true_part_id, supplier_id
-                from ({policy_truth}) where conflict_type like 'po_qty%'
-            ),
-            predicted as (
-                select distinct true_part.true_part_id, review.supplier_id
-                from marts.mart_order_policy_review as review
-                inner join true_part
-                    on review.canonical_part_id = true_part.canonical_part_id
-                where review.has_po_quantity_breaks
-            )
-            select predicted.true_part_id is not null as predicted,
-                truth.true_part_id is not null as actual
-            from truth
-            full join predicted
-                on truth.true_part_id = predicted.true_part_id
-                and truth.supplier_id = predicted.supplier_id
-            """,
+            policy_truth,
+            "po_qty",
+            "has_po_quantity_breaks",
+            ["supplier_id"],
         )
     finally:
         con.close()
