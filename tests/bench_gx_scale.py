@@ -23,6 +23,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -199,6 +200,18 @@ def build_all(db_path: str, scale: float) -> None:
     con.close()
 
 
+def _generated_in_child(target: Callable[..., None], *args: object) -> bool:
+    """Run the data generator `target(*args)` in a spawned process, so that its memory does not
+    count in this one's peak RSS; False, said on stderr, when it failed."""
+    child = multiprocessing.get_context("spawn").Process(target=target, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        print("data generation failed", file=sys.stderr)
+        return False
+    return True
+
+
 def main_all_raw(scale: float) -> int:
     from dagster_project.contracts.suites import validate_table
 
@@ -207,12 +220,7 @@ def main_all_raw(scale: float) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_gx_") as tmp:
         db = Path(tmp) / "bench.duckdb"
         t0 = time.perf_counter()
-        child = multiprocessing.get_context("spawn").Process(target=build_all,
-                                                             args=(str(db), scale))
-        child.start()
-        child.join()
-        if child.exitcode != 0:
-            print("data generation failed", file=sys.stderr)
+        if not _generated_in_child(build_all, str(db), scale):
             return 2
         print(f"generated {sum(sizes.values()):,} rows in 9 tables (scale {scale:g}) in "
               f"{time.perf_counter() - t0:.1f} s ({db.stat().st_size / 2**20:.0f} MiB file)")
@@ -258,12 +266,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_gx_") as tmp:
         db = Path(tmp) / "bench.duckdb"
         t0 = time.perf_counter()
-        spawn = multiprocessing.get_context("spawn")
-        child = spawn.Process(target=build, args=(str(db), args.rows))
-        child.start()
-        child.join()
-        if child.exitcode != 0:
-            print("data generation failed", file=sys.stderr)
+        if not _generated_in_child(build, str(db), args.rows):
             return 2
         print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s "
               f"({db.stat().st_size / 2**20:.0f} MiB file)")

@@ -53,3 +53,17 @@ def run_dbt(
         tail = "\n".join(lines[-40:])
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{tail}\n{invocation.get_error()}")
     return ok
+
+
+def build_with_upstream(
+    database: Path, model: str, work_dir: Path, *, vars_yaml: str | None = None
+) -> bool:
+    """``dbt build`` of `model` and every model it depends on, with their data tests (cautious:
+    none that needs a model outside the selection) and no unit tests."""
+    return run_dbt(
+        database,
+        ["build", "--select", f"+{model}", "--indirect-selection", "cautious",
+         "--exclude-resource-type", "unit_test"],
+        work_dir,
+        vars_yaml=vars_yaml,
+    )

@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.resources.dbt import environ_overrides
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, get_settings
 
 REL_TOL = 1e-9
@@ -63,9 +64,7 @@ def run_dbt_spark(args: list[str], work_dir: Path) -> Any:
     # working directory, not dbt's project. The duckdb target of profiles.yml names the
     # pipeline database: dbt needs it set, even unused.
     env = {**get_settings().dbt_env(), "PLANSIGNAL_PIPELINE_DB": str(work_dir / "unused.duckdb")}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
+    with environ_overrides(env):
         result = dbtRunner().invoke(
             [
                 *args,
@@ -76,12 +75,6 @@ def run_dbt_spark(args: list[str], work_dir: Path) -> Any:
                 "--log-path", str(work_dir / "dbt_logs_spark"),
             ]
         )
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:

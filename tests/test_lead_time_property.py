@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest.extracts import ensure_raw_schema
-from tests.dbt_harness import run_dbt
+from tests.dbt_harness import build_with_upstream
 from tests.lead_time_reference import LeadTime, Movement, PoLine, lead_times
 
 BASE = date(2024, 1, 1)
@@ -176,12 +176,7 @@ def test_fct_po_line_lead_times_matches_reference(batch, dbt_work, tmp_path_fact
     work = tmp_path_factory.mktemp("lead_time_property")
     database = work / "pipeline.duckdb"
     write_raw(database, lines, movements)
-    run_dbt(
-        database,
-        ["build", "--select", "+fct_po_line_lead_times", "--indirect-selection", "cautious",
-         "--exclude-resource-type", "unit_test"],
-        dbt_work,
-    )
+    build_with_upstream(database, "fct_po_line_lead_times", dbt_work)
 
     actual = published(database)
     assert set(actual) == set(expected), "fct_po_line_lead_times must keep every PO line"

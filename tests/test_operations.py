@@ -333,12 +333,18 @@ def test_fingerprint_follows_every_build_input(tmp_path: Path) -> None:
     ) not in seen
 
 
-def test_unchanged_needs_the_same_serving_file(tmp_path: Path) -> None:
+def _built_and_published(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """Build state of a run-1 that built with fingerprint fp and published planning.duckdb."""
     con = duckdb.connect()
     serving = tmp_path / "planning.duckdb"
     serving.write_bytes(b"v1")
     build_state.record(con, "run-1", "built", "fp")
     build_state.record_published(con, "run-1", serving)
+    return con, serving
+
+
+def test_unchanged_needs_the_same_serving_file(tmp_path: Path) -> None:
+    con, serving = _built_and_published(tmp_path)
     assert build_state.unchanged_since(con, "fp", serving).run_id == "run-1"
     assert build_state.unchanged_since(con, "other", serving) is None
     serving.write_bytes(b"v2, replaced by hand")
@@ -348,11 +354,7 @@ def test_unchanged_needs_the_same_serving_file(tmp_path: Path) -> None:
 
 
 def test_publish_without_a_build_forces_the_next_build(tmp_path: Path) -> None:
-    con = duckdb.connect()
-    serving = tmp_path / "planning.duckdb"
-    serving.write_bytes(b"v1")
-    build_state.record(con, "run-1", "built", "fp")
-    build_state.record_published(con, "run-1", serving)
+    con, serving = _built_and_published(tmp_path)
     build_state.record_published(con, "run-2", serving)  # e.g. publish materialised alone
     assert build_state.unchanged_since(con, "fp", serving) is None
 

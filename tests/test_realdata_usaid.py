@@ -25,7 +25,7 @@ import pytest
 
 from dagster_project.mapping.apply import apply_mapping
 from dagster_project.mapping.config import load_mapping
-from tests.dbt_harness import load_landing, run_dbt
+from tests.dbt_harness import build_with_upstream, load_landing
 from tooling.part_numbers import canonical_part_id, normalize_part_number
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,10 +122,9 @@ def usaid_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     apply_mapping(load_mapping(MAPPING), SCMS_FILE.parent, landing, tag="2015-09-30")
     database = work / "pipeline.duckdb"
     load_landing(landing, database)
-    run_dbt(
+    build_with_upstream(
         database,
-        ["build", "--select", "+mart_supplier_lead_times", "--indirect-selection", "cautious",
-         "--exclude-resource-type", "unit_test"],
+        "mart_supplier_lead_times",
         work,
         vars_yaml=f"{{lead_time_window_days: {ALL_HISTORY_DAYS}}}",
     )

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from dagster_project.ingest.extracts import ensure_raw_schema
-from tests.dbt_harness import run_dbt
+from tests.dbt_harness import build_with_upstream
 
 WEEKLY_DEMAND = (2000.0, 2500.0, 3000.0)  # mean 2,500, sample sd 500
 LEAD_TIME_DAYS = 14
@@ -86,10 +86,9 @@ def write_textbook_extract(database: Path) -> None:
 def test_textbook_example_through_dbt(tmp_path):
     database = tmp_path / "pipeline.duckdb"
     write_textbook_extract(database)
-    run_dbt(
+    build_with_upstream(
         database,
-        ["build", "--select", "+mart_safety_stock_review", "--indirect-selection", "cautious",
-         "--exclude-resource-type", "unit_test"],
+        "mart_safety_stock_review",
         tmp_path,
         vars_yaml=f"{{service_level: {SERVICE_LEVEL}}}",
     )

@@ -104,6 +104,67 @@ def _detection(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> Detection
     return Detection(name, int(tp), int(fp), int(fn))
 
 
+def _lead_time_pairs(truth_dir: Path, columns: str) -> str:
+    """The true part/supplier lead times, each with its mart_supplier_lead_times row if any."""
+    return f"""
+        select {columns}
+        from {_truth(truth_dir, "lead_times.csv")} as truth
+        left join true_part on truth.true_part_id = true_part.true_part_id
+        left join marts.mart_supplier_lead_times as mart
+            on true_part.canonical_part_id = mart.canonical_part_id
+            and truth.supplier_id = mart.supplier_id
+    """
+
+
+def _detections_with_evidence(
+    con: duckdb.DuckDBPyConnection, key: str, label: str, evidence: str, sql: str
+) -> dict[str, Detection]:
+    """One detection over all pairs of sql and one over its rows with has_evidence."""
+    return {
+        key: _detection(con, f"{label} (all pairs)", sql),
+        f"{key}_with_evidence": _detection(
+            con, f"{label} (pairs with {evidence})", f"select * from ({sql}) where has_evidence"
+        ),
+    }
+
+
+def _order_policy_detection(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    policy_truth: str,
+    conflict_type: str,
+    flag: str,
+    keys: Sequence[str],
+) -> Detection:
+    """The true parts (per `keys`) with an order-policy conflict whose type starts with
+    `conflict_type` against the parts mart_order_policy_review marks with `flag`."""
+    truth_keys = "".join(f", {key}" for key in keys)
+    review_keys = "".join(f", review.{key}" for key in keys)
+    same_keys = "".join(f" and truth.{key} = predicted.{key}" for key in keys)
+    return _detection(
+        con,
+        name,
+        f"""
+        with truth as (
+            select distinct true_part_id{truth_keys}
+            from ({policy_truth}) where conflict_type like '{conflict_type}%'
+        ),
+        predicted as (
+            select distinct true_part.true_part_id{review_keys}
+            from marts.mart_order_policy_review as review
+            inner join true_part
+                on review.canonical_part_id = true_part.canonical_part_id
+            where review.{flag}
+        )
+        select predicted.true_part_id is not null as predicted,
+            truth.true_part_id is not null as actual
+        from truth
+        full join predicted
+            on truth.true_part_id = predicted.true_part_id{same_keys}
+        """,
+    )
+
+
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(
         con.execute(
@@ -159,47 +220,31 @@ def measure(database: Path, truth_dir: Path) -> PlanningQuality:
         mismatches = {name: int(n) for name, n in zip(columns, row[2:], strict=True)}
 
         detections: dict[str, Detection] = {}
-        lead_times = f"""
-            select
-                truth.drifted as actual,
-                coalesce(mart.is_drifting_vs_erp, false) as predicted,
-                coalesce(not mart.low_confidence, false) as has_evidence
-            from {_truth(truth_dir, "lead_times.csv")} as truth
-            left join true_part on truth.true_part_id = true_part.true_part_id
-            left join marts.mart_supplier_lead_times as mart
-                on true_part.canonical_part_id = mart.canonical_part_id
-                and truth.supplier_id = mart.supplier_id
-        """
-        detections["lead_time_drift"] = _detection(
-            con, "lead-time drift vs ERP (all pairs)", lead_times
+        lead_times = _lead_time_pairs(
+            truth_dir,
+            """
+            truth.drifted as actual,
+            coalesce(mart.is_drifting_vs_erp, false) as predicted,
+            coalesce(not mart.low_confidence, false) as has_evidence
+            """,
         )
-        detections["lead_time_drift_with_evidence"] = _detection(
-            con,
-            "lead-time drift vs ERP (pairs with >= min lines)",
-            f"select * from ({lead_times}) where has_evidence",
+        detections |= _detections_with_evidence(
+            con, "lead_time_drift", "lead-time drift vs ERP", ">= min lines", lead_times
         )
         cp_error = None
         if _has_column(con, "mart_supplier_lead_times", "change_point_date"):
-            change_points = f"""
-                select
-                    truth.drift_start_date is not null as actual,
-                    coalesce(mart.has_lead_time_shift, false) as predicted,
-                    truth.drift_start_date,
-                    mart.change_point_date,
-                    coalesce(mart.n_lines, 0) >= 20 as has_evidence
-                from {_truth(truth_dir, "lead_times.csv")} as truth
-                left join true_part on truth.true_part_id = true_part.true_part_id
-                left join marts.mart_supplier_lead_times as mart
-                    on true_part.canonical_part_id = mart.canonical_part_id
-                    and truth.supplier_id = mart.supplier_id
-            """
-            detections["change_point"] = _detection(
-                con, "lead-time change point (all pairs)", change_points
+            change_points = _lead_time_pairs(
+                truth_dir,
+                """
+                truth.drift_start_date is not null as actual,
+                coalesce(mart.has_lead_time_shift, false) as predicted,
+                truth.drift_start_date,
+                mart.change_point_date,
+                coalesce(mart.n_lines, 0) >= 20 as has_evidence
+                """,
             )
-            detections["change_point_with_evidence"] = _detection(
-                con,
-                "lead-time change point (pairs with >= 20 lines)",
-                f"select * from ({change_points}) where has_evidence",
+            detections |= _detections_with_evidence(
+                con, "change_point", "lead-time change point", ">= 20 lines", change_points
             )
             cp_error = con.execute(
                 f"""
@@ -247,52 +292,21 @@ def measure(database: Path, truth_dir: Path) -> PlanningQuality:
             """,
         )
         policy_truth = f"select * from {_truth(truth_dir, 'order_policy.csv')}"
-        detections["order_policy_lot"] = _detection(
+        detections["order_policy_lot"] = _order_policy_detection(
             con,
             "order policy: MRP lot vs ERP policy",
-            f"""
-            with truth as (
-                select distinct true_part_id, plant, supplier_id
-                from ({policy_truth}) where conflict_type like 'mrp_lot%'
-            ),
-            predicted as (
-                select distinct true_part.true_part_id, review.plant, review.supplier_id
-                from marts.mart_order_policy_review as review
-                inner join true_part
-                    on review.canonical_part_id = true_part.canonical_part_id
-                where review.has_lot_size_conflict
-            )
-            select predicted.true_part_id is not null as predicted,
-                truth.true_part_id is not null as actual
-            from truth
-            full join predicted
-                on truth.true_part_id = predicted.true_part_id
-                and truth.plant = predicted.plant
-                and truth.supplier_id = predicted.supplier_id
-            """,
+            policy_truth,
+            "mrp_lot",
+            "has_lot_size_conflict",
+            ["plant", "supplier_id"],
         )
-        detections["order_policy_po"] = _detection(
+        detections["order_policy_po"] = _order_policy_detection(
             con,
             "order policy: PO quantities",
-            f"""
-            with truth as (
-                select distinct true_part_id, supplier_id
-                from ({policy_truth}) where conflict_type like 'po_qty%'
-            ),
-            predicted as (
-                select distinct true_part.true_part_id, review.supplier_id
-                from marts.mart_order_policy_review as review
-                inner join true_part
-                    on review.canonical_part_id = true_part.canonical_part_id
-                where review.has_po_quantity_breaks
-            )
-            select predicted.true_part_id is not null as predicted,
-                truth.true_part_id is not null as actual
-            from truth
-            full join predicted
-                on truth.true_part_id = predicted.true_part_id
-                and truth.supplier_id = predicted.supplier_id
-            """,
+            policy_truth,
+            "po_qty",
+            "has_po_quantity_breaks",
+            ["supplier_id"],
         )
     finally:
         con.close()

@@ -44,7 +44,12 @@ def dbt_project() -> DbtProject:
 
 
 @contextmanager
-def _environ(overrides: Mapping[str, str]) -> Iterator[None]:
+def environ_overrides(overrides: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with `overrides` set while the block runs (one block at a time), then as it was.
+
+    For starting dbt with this project's variables: the resource's subprocess and the Spark
+    test harness's in-process dbtRunner.
+    """
     with _ENVIRON_LOCK:
         saved = {name: os.environ.get(name) for name in overrides}
         os.environ.update(overrides)
@@ -93,7 +98,8 @@ class PlansignalDbtCliResource(DbtCliResource):
         env = dict(self.env)
         if pipeline_db is not None:
             env[PIPELINE_DB_VAR] = str(pipeline_db)
-        with _environ(env):  # dbt's process is started (and its environment copied) in here
+        # dbt's process is started (and its environment copied) in here
+        with environ_overrides(env):
             return super().cli(
                 args,
                 raise_on_error=raise_on_error,

@@ -68,3 +68,21 @@
         else 'medium'
     end
 {%- endmacro %}
+
+{#
+    The confidence of a proposed planned lead time, from the mart_supplier_lead_times row
+    `relation`: high with at least change_set_high_confidence_min_lines lines, no lead-time shift
+    and no recent-vs-earlier trend, else medium (a shift means the window mixes an old and a new
+    lead time). One rule, so that the ERP and the MRP change sets grade alike.
+#}
+{% macro lead_time_change_confidence(relation) -%}
+    case
+        when
+            {{ relation }}.n_lines >= {{ var('change_set_high_confidence_min_lines') }}
+            and not {{ relation }}.has_lead_time_shift
+            and coalesce({{ relation }}.lead_time_trend, 'stable')
+            in ('stable', 'insufficient_data')
+            then 'high'
+        else 'medium'
+    end
+{%- endmacro %}

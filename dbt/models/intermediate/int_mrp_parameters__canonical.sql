@@ -21,30 +21,14 @@ part_aliases as (
 
 resolved as (
 
-    select
-        part_aliases.canonical_part_id,
-        part_aliases.canonical_part_number,
-        mrp_parameters.plant,
-        mrp_parameters.part_number,
-        mrp_parameters.planned_lead_time_days,
-        mrp_parameters.safety_stock_qty,
-        mrp_parameters.reorder_point,
-        mrp_parameters.lot_size_policy,
-        mrp_parameters.fixed_lot_size,
-        mrp_parameters.min_lot_size,
-        mrp_parameters.last_changed_date,
-        row_number() over (
-            partition by part_aliases.canonical_part_id, mrp_parameters.plant
-            order by
-                mrp_parameters.last_changed_date desc nulls last,
-                mrp_parameters.loaded_at desc,
-                mrp_parameters.part_number asc
-        ) as record_rank
-    from mrp_parameters
-    inner join part_aliases
-        on
-            part_aliases.source_system = 'mrp'
-            and mrp_parameters.part_number = part_aliases.source_part_number
+    {{ ranked_canonical_records(
+        'mrp_parameters', 'mrp', 'plant',
+        [
+            'planned_lead_time_days', 'safety_stock_qty', 'reorder_point', 'lot_size_policy',
+            'fixed_lot_size', 'min_lot_size', 'last_changed_date',
+        ],
+        ['mrp_parameters.last_changed_date desc nulls last']
+    ) }}
 
 ),
 

@@ -25,36 +25,18 @@ part_aliases as (
 
 resolved as (
 
-    select
-        part_aliases.canonical_part_id,
-        part_aliases.canonical_part_number,
-        purchasing_info.supplier_id,
-        purchasing_info.part_number,
-        purchasing_info.planned_lead_time_days,
-        purchasing_info.min_order_qty,
-        purchasing_info.order_multiple,
-        purchasing_info.unit_price,
-        purchasing_info.currency,
-        purchasing_info.is_preferred,
-        purchasing_info.last_reviewed_date,
-        purchasing_info.loaded_at,
-        row_number() over (
-            partition by part_aliases.canonical_part_id, purchasing_info.supplier_id
-            order by
-                case
-                    when purchasing_info.part_number = part_aliases.canonical_part_number
-                        then 0
-                    else 1
-                end asc,
-                purchasing_info.last_reviewed_date desc nulls last,
-                purchasing_info.loaded_at desc,
-                purchasing_info.part_number asc
-        ) as record_rank
-    from purchasing_info
-    inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and purchasing_info.part_number = part_aliases.source_part_number
+    {{ ranked_canonical_records(
+        'purchasing_info', 'erp', 'supplier_id',
+        [
+            'planned_lead_time_days', 'min_order_qty', 'order_multiple', 'unit_price',
+            'currency', 'is_preferred', 'last_reviewed_date', 'loaded_at',
+        ],
+        [
+            'case when purchasing_info.part_number = part_aliases.canonical_part_number'
+            ~ ' then 0 else 1 end asc',
+            'purchasing_info.last_reviewed_date desc nulls last',
+        ]
+    ) }}
 
 ),
 

@@ -67,20 +67,7 @@ availability_keyed as (
 
 inventory_by_date as (
 
-    select
-        part_aliases.canonical_part_id,
-        inventory.plant,
-        inventory.snapshot_date,
-        sum(inventory.on_hand_qty) as on_hand_qty
-    from inventory
-    inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and inventory.part_number = part_aliases.source_part_number
-    group by
-        part_aliases.canonical_part_id,
-        inventory.plant,
-        inventory.snapshot_date
+    {{ sum_by_canonical_part('inventory', 'erp', ['plant', 'snapshot_date'], 'on_hand_qty') }}
 
 ),
 

@@ -68,20 +68,7 @@ parts as (
 
 weekly_demand as (
 
-    select
-        part_aliases.canonical_part_id,
-        demand_history.plant,
-        demand_history.week_start,
-        sum(demand_history.demand_qty) as demand_qty
-    from demand_history
-    inner join part_aliases
-        on
-            part_aliases.source_system = 'mrp'
-            and demand_history.part_number = part_aliases.source_part_number
-    group by
-        part_aliases.canonical_part_id,
-        demand_history.plant,
-        demand_history.week_start
+    {{ sum_by_canonical_part('demand_history', 'mrp', ['plant', 'week_start'], 'demand_qty') }}
 
 ),
 

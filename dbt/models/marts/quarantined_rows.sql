@@ -195,127 +195,100 @@ po_lines_receipt_before_order as (
 
 ),
 
-movements_before_order as (
+movement_reasons as (
 
-    select
-        'erp_goods_receipts' as source_table,
-        source_key,
-        'receipt_before_order_date' as reason,
-        'po_line_excluded_from_lead_time_statistics' as handling,
-        lower(movement_type) || ' dated '
-        || cast(receipt_date as {{ dbt.type_string() }})
-        || ', before the order date ' || cast(order_date as {{ dbt.type_string() }})
-        || ' of PO line ' || po_number || '|' || cast(po_line as {{ dbt.type_string() }})
-            as detail,
-        part_number,
-        cast(null as {{ dbt.type_string() }}) as supplier_id,
-        source_file,
-        loaded_at,
-        row_json
-    from movements
-    where is_before_order_date
-
-),
-
-ignored_reversals as (
-
-    select
-        'erp_goods_receipts' as source_table,
-        source_key,
-        'reversal_' || reversal_status as reason,
-        'reversal_ignored_in_receipt_netting' as handling,
-        'reversal of ' || coalesce(reverses_receipt_id, '(none)')
-        || case
-            when reversal_status = 'target_not_found' then ', a movement in no extract'
-            else ', itself a reversal'
-        end || '; it cancels nothing' as detail,
-        part_number,
-        cast(null as {{ dbt.type_string() }}) as supplier_id,
-        source_file,
-        loaded_at,
-        row_json
-    from movements
-    where is_ignored_reversal
+    {#- one select a reason (a movement can have more than one); the detail is written below -#}
+    {%- set reasons = [
+        ('is_before_order_date', "'receipt_before_order_date'",
+            'po_line_excluded_from_lead_time_statistics'),
+        ('is_ignored_reversal', "'reversal_' || reversal_status",
+            'reversal_ignored_in_receipt_netting'),
+        ('is_without_po_line', "'receipt_without_po_line'",
+            'movement_not_counted_for_any_po_line'),
+        ('is_future_dated', "'receipt_date_in_future'", 'movement_counted_as_never_posted'),
+    ] %}
+    {% for flag, reason, handling in reasons %}
+        select
+            movements.*,
+            '{{ flag }}' as flag,
+            {{ reason }} as reason,
+            '{{ handling }}' as handling
+        from movements
+        where {{ flag }}
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {% endfor %}
 
 ),
 
-movements_without_po_line as (
+movement_rows as (
 
     select
         'erp_goods_receipts' as source_table,
         source_key,
-        'receipt_without_po_line' as reason,
-        'movement_not_counted_for_any_po_line' as handling,
-        lower(movement_type) || ' for PO line ' || po_number || '|'
-        || cast(po_line as {{ dbt.type_string() }})
-        || ', which is in no purchase order line extract' as detail,
+        reason,
+        handling,
+        case flag
+            when 'is_before_order_date'
+                then
+                    lower(movement_type) || ' dated '
+                    || cast(receipt_date as {{ dbt.type_string() }})
+                    || ', before the order date ' || cast(order_date as {{ dbt.type_string() }})
+                    || ' of PO line ' || po_number || '|'
+                    || cast(po_line as {{ dbt.type_string() }})
+            when 'is_ignored_reversal'
+                then
+                    'reversal of ' || coalesce(reverses_receipt_id, '(none)')
+                    || case
+                        when reversal_status = 'target_not_found' then ', a movement in no extract'
+                        else ', itself a reversal'
+                    end || '; it cancels nothing'
+            when 'is_without_po_line'
+                then
+                    lower(movement_type) || ' for PO line ' || po_number || '|'
+                    || cast(po_line as {{ dbt.type_string() }})
+                    || ', which is in no purchase order line extract'
+            when 'is_future_dated'
+                then
+                    lower(movement_type) || ' dated '
+                    || cast(receipt_date as {{ dbt.type_string() }})
+                    || ', after the day of the run; PO line ' || po_number || '|'
+                    || cast(po_line as {{ dbt.type_string() }})
+                    || ' is left out of lead-time statistics until the date has passed'
+        end as detail,
         part_number,
         cast(null as {{ dbt.type_string() }}) as supplier_id,
         source_file,
         loaded_at,
         row_json
-    from movements
-    where is_without_po_line
-
-),
-
-future_dated_movements as (
-
-    select
-        'erp_goods_receipts' as source_table,
-        source_key,
-        'receipt_date_in_future' as reason,
-        'movement_counted_as_never_posted' as handling,
-        lower(movement_type) || ' dated '
-        || cast(receipt_date as {{ dbt.type_string() }})
-        || ', after the day of the run; PO line ' || po_number || '|'
-        || cast(po_line as {{ dbt.type_string() }})
-        || ' is left out of lead-time statistics until the date has passed' as detail,
-        part_number,
-        cast(null as {{ dbt.type_string() }}) as supplier_id,
-        source_file,
-        loaded_at,
-        row_json
-    from movements
-    where is_future_dated
+    from movement_reasons
 
 ),
 
 due_dates_before_order as (
 
-    select
-        'erp_purchase_order_lines' as source_table,
-        source_key,
-        'requested_date_before_order_date' as reason,
-        'kept_as_reported' as handling,
-        'requested date ' || cast(requested_date as {{ dbt.type_string() }})
-        || ' is before the order date ' || cast(order_date as {{ dbt.type_string() }})
-            as detail,
-        part_number,
-        supplier_id,
-        source_file,
-        loaded_at,
-        row_json
-    from po_lines
-    where is_requested_before_order
-
-    union all
-
-    select
-        'erp_purchase_order_lines' as source_table,
-        source_key,
-        'promised_date_before_order_date' as reason,
-        'kept_as_reported' as handling,
-        'promised date ' || cast(promised_date as {{ dbt.type_string() }})
-        || ' is before the order date ' || cast(order_date as {{ dbt.type_string() }})
-            as detail,
-        part_number,
-        supplier_id,
-        source_file,
-        loaded_at,
-        row_json
-    from po_lines
-    where is_promised_before_order
+    {#- the raw contract's two due-date warnings: the same check on either date -#}
+    {% for due_date in ['requested', 'promised'] %}
+        select
+            'erp_purchase_order_lines' as source_table,
+            source_key,
+            '{{ due_date }}_date_before_order_date' as reason,
+            'kept_as_reported' as handling,
+            '{{ due_date }} date ' || cast({{ due_date }}_date as {{ dbt.type_string() }})
+            || ' is before the order date ' || cast(order_date as {{ dbt.type_string() }})
+                as detail,
+            part_number,
+            supplier_id,
+            source_file,
+            loaded_at,
+            row_json
+        from po_lines
+        where is_{{ due_date }}_before_order
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {% endfor %}
 
 ),
 
@@ -323,13 +296,7 @@ unioned as (
 
     select * from po_lines_receipt_before_order
     union all
-    select * from movements_before_order
-    union all
-    select * from ignored_reversals
-    union all
-    select * from movements_without_po_line
-    union all
-    select * from future_dated_movements
+    select * from movement_rows
     union all
     select * from due_dates_before_order
 

@@ -12,9 +12,10 @@
       window's completed lines, rounded up); current_value: the ERP planned lead time.
       Only confident recommendations (mart_supplier_lead_times.is_recommendation_confident:
       a bounded confidence interval no wider than recommended_lead_time_ci_max_width_days).
-    - confidence: high with at least change_set_high_confidence_min_lines lines, no lead-time
-      shift and no recent-vs-earlier trend; medium otherwise (a shift means the window mixes
-      an old and a new lead time: check the lines after change_point_date).
+    - confidence: lead_time_change_confidence() (macros/lead_time_recommendation.sql): high
+      with at least change_set_high_confidence_min_lines lines, no lead-time shift and no
+      recent-vs-earlier trend; medium otherwise (a shift means the window mixes an old and a
+      new lead time: check the lines after change_point_date).
     - finding_id: the finding in mart_master_data_exceptions this change resolves.
 #}
 
@@ -43,16 +44,7 @@ drifting as (
     select
         supplier_lead_times.*,
         purchasing_info.source_part_number as part_number,
-        case
-            when
-                supplier_lead_times.n_lines
-                >= {{ var('change_set_high_confidence_min_lines') }}
-                and not supplier_lead_times.has_lead_time_shift
-                and coalesce(supplier_lead_times.lead_time_trend, 'stable')
-                in ('stable', 'insufficient_data')
-                then 'high'
-            else 'medium'
-        end as confidence
+        {{ lead_time_change_confidence('supplier_lead_times') }} as confidence
     from supplier_lead_times
     inner join purchasing_info
         on

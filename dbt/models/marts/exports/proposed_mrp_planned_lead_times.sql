@@ -9,8 +9,9 @@
       same proposal; plants already at the recommendation are left out).
       Only confident recommendations (mart_supplier_lead_times.is_recommendation_confident:
       a bounded confidence interval no wider than recommended_lead_time_ci_max_width_days).
-    - confidence: as for proposed_erp_purchasing_info_lead_times (high with at least
-      change_set_high_confidence_min_lines lines and no shift or trend, else medium).
+    - confidence: lead_time_change_confidence(), as for proposed_erp_purchasing_info_lead_times
+      (high with at least change_set_high_confidence_min_lines lines and no shift or trend,
+      else medium).
 #}
 
 with
@@ -37,16 +38,7 @@ drifting as (
 
     select
         supplier_lead_times.*,
-        case
-            when
-                supplier_lead_times.n_lines
-                >= {{ var('change_set_high_confidence_min_lines') }}
-                and not supplier_lead_times.has_lead_time_shift
-                and coalesce(supplier_lead_times.lead_time_trend, 'stable')
-                in ('stable', 'insufficient_data')
-                then 'high'
-            else 'medium'
-        end as confidence
+        {{ lead_time_change_confidence('supplier_lead_times') }} as confidence
     from supplier_lead_times
     where
         supplier_lead_times.is_drifting_vs_mrp
