@@ -384,7 +384,8 @@ def test_non_utf8_byte_deep_in_a_large_file_is_still_caught(tmp_path: Path) -> N
     """Staging trusts DuckDB's own UTF-8 validation instead of a Python pass over the file:
     one Windows-1252 byte after 40 MB of ASCII rows (beyond DuckDB's first read buffers, read
     in parallel) still sends the file through the transcoded route."""
-    from dagster_project.ingest.extracts import Extract, file_sha256, next_load_time, stage_extract
+    from dagster_project.ingest.extracts import Extract, next_load_time, stage_extract
+    from dagster_project.ingest.file_digests import file_sha256
 
     path = tmp_path / "erp_suppliers__big.csv"
     filler = "".join(f"S{i:07d},Supplier {i:07d},DE,ACTIVE\n" for i in range(1_200_000))

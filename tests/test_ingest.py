@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -182,3 +183,39 @@ def test_a_file_name_is_a_name_never_a_pattern(con, tmp_path, name, suffix, land
     ).fetchall()
     assert rows == [("S1", target.name), ("S2", target.name)]
     assert not any((tmp_path / "work").glob("*")), "the link is removed after reading"
+
+
+def test_an_unchanged_file_is_not_hashed_again_and_a_changed_one_is(con, tmp_path, monkeypatch):
+    """file_digests.py: the content hash is remembered by (path, size, mtime, inode)."""
+    from dagster_project.ingest import file_digests
+
+    path = write(tmp_path / "erp_suppliers__a.csv", f"{SUPPLIERS_HEADER}\nS1,One,DE,ACTIVE\n")
+    [(first, size)] = file_digests.sha256_and_size(con, [path])
+    assert first == file_digests.file_sha256(path) and size == path.stat().st_size
+
+    hashed: list[Path] = []
+    real = file_digests.file_sha256
+    monkeypatch.setattr(file_digests, "file_sha256", lambda p: hashed.append(p) or real(p))
+    assert file_digests.sha256_and_size(con, [path]) == [(first, size)]
+    assert hashed == [], "an unchanged file was read again"
+
+    # Same size, new content, a later modification time: hashed again.
+    stat = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"One", b"Two"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    [(second, _)] = file_digests.sha256_and_size(con, [path])
+    assert hashed == [path] and second != first
+
+    # Another file renamed over it with the same size and modification time: a new inode.
+    other = write(tmp_path / "other.csv", f"{SUPPLIERS_HEADER}\nS1,Six,DE,ACTIVE\n")
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    other.replace(path)
+    [(third, _)] = file_digests.sha256_and_size(con, [path])
+    assert len(hashed) == 2 and third not in (first, second)
+
+
+def test_a_reloaded_home_skips_content_it_already_holds(con, tmp_path):
+    path = write(tmp_path / "erp_suppliers__a.csv", f"{SUPPLIERS_HEADER}\nS1,One,DE,ACTIVE\n")
+    assert len(ingest_table(con, "erp_suppliers", [path]).merged) == 1
+    again = ingest_table(con, "erp_suppliers", [path])
+    assert not again.merged and [e.path for e in again.skipped] == [path]

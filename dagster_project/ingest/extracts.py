@@ -34,7 +34,6 @@ folder. Line ends may be LF, CRLF or CR alone.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 import uuid
@@ -47,6 +46,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.encodings import UTF16_BOMS, detect_encoding, transcode_to_utf8
+from dagster_project.ingest.file_digests import sha256_and_size
 from dagster_project.ingest.landing_contract import LANDING_TABLES, LandingTable
 from dagster_project.ingest.load_log import (
     LOAD_LOG,
@@ -102,14 +102,6 @@ class TableIngest:
     @property
     def rows_merged(self) -> int:
         return sum(s.row_count for s in self.merged)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def discover_extracts(landing_dir: Path) -> dict[str, list[Path]]:
@@ -179,14 +171,18 @@ def attach_incoming(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("attach if not exists ':memory:' as incoming")
 
 
-def describe_extracts(table: str, paths: Iterable[Path]) -> list[Extract]:
-    """Each file with its content hash and size (one read of every file)."""
+def describe_extracts(
+    table: str, paths: Iterable[Path], con: duckdb.DuckDBPyConnection | None = None
+) -> list[Extract]:
+    """Each file with its content hash and size: one read of every file, or, given the
+    warehouse connection, of every file changed since it was last hashed (file_digests.py)."""
     extracts = []
     for path in paths:
         try:
-            extracts.append(Extract(table, path, file_sha256(path), path.stat().st_size))
+            [(sha256, size)] = sha256_and_size(con, [path])
         except OSError as exc:
             raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
+        extracts.append(Extract(table, path, sha256, size))
     return extracts
 
 
@@ -205,7 +201,7 @@ def pending_extracts(
     new: list[Extract] = []
     skipped: list[Extract] = []
     seen: set[str] = set()
-    for extract in describe_extracts(table, paths or []) if extracts is None else extracts:
+    for extract in describe_extracts(table, paths or [], con) if extracts is None else extracts:
         if extract.sha256 in blocked or extract.sha256 in seen:
             skipped.append(extract)
             retraction = blocked.get(extract.sha256)
@@ -512,7 +508,7 @@ def ingest_table(
     """
     ensure_raw_schema(con)
     result = TableIngest()
-    extracts = describe_extracts(table, files)
+    extracts = describe_extracts(table, files, con)
     demo = [e for e in extracts if is_demo_extract(e.path.name)]
     result.retired_demo = retire_demo(
         con, table, {e.sha256 for e in demo}, own_present=retire_demo_extracts
