@@ -732,3 +732,20 @@ def test_a_waiver_running_out_changes_the_fingerprint(tmp_path: Path) -> None:
     assert build_state.waivers_in_force(tmp_path, date(2026, 3, 31)) == ["f1", "f2"]
     assert build_state.waivers_in_force(tmp_path, date(2026, 4, 1)) == ["f2"]
     assert build_state.waivers_in_force(tmp_path / "none", date(2026, 4, 1)) == []
+
+
+def test_incremental_models_rebuild_from_scratch_after_an_unfinished_build() -> None:
+    """build_state.full_refresh_reason: a failed, stopped or partial build may have advanced
+    one incremental model and not the next, so the next build starts them from scratch."""
+    con = duckdb.connect()
+    assert build_state.full_refresh_reason(con, "d1") == "no build recorded"
+    build_state.record(con, "run-1", "build_started")
+    build_state.record(con, "run-1", "built", "fp", dbt_digest="d1")
+    assert build_state.full_refresh_reason(con, "d1") is None
+    assert "project changed" in build_state.full_refresh_reason(con, "d2")
+    build_state.record(con, "run-2", "build_started")  # and never built: failed or a selection
+    build_state.record(con, "run-3", "unchanged", "fp", ref_run_id="run-1")
+    assert "did not finish" in build_state.full_refresh_reason(con, "d1")
+    build_state.record(con, "run-4", "build_started")
+    build_state.record(con, "run-4", "built", "fp", dbt_digest="d1")
+    assert build_state.full_refresh_reason(con, "d1") is None

@@ -10,7 +10,8 @@ fingerprint equals the last published one, with the serving file still the one i
 skips dbt, the mart contracts, publishing and the site.
 
 Rows of ``ops.build_state`` (one per event):
-``built`` (dbt build succeeded), ``published`` (the serving file was swapped in; the
+``build_started`` (a dbt build, whole or a selection, is about to run), ``built`` (a whole
+dbt build succeeded), ``published`` (the serving file was swapped in; the
 fingerprint is copied from this run's ``built`` row, or null when this run did not build, which
 forces the next run to build), ``unchanged`` (skipped; ``ref_run_id`` names the run whose
 publish is still served).
@@ -122,14 +123,26 @@ def dbt_project_digest(dbt_project_dir: Path) -> str:
     return files_digest(_files(dbt_project_dir, DBT_INPUT_DIRS, DBT_INPUT_FILES), dbt_project_dir)
 
 
-def last_built_dbt_digest(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The dbt project digest of the last successful full build (None: none recorded)."""
+def full_refresh_reason(con: duckdb.DuckDBPyConnection, dbt_digest: str) -> str | None:
+    """Why the incremental models must be rebuilt from scratch; None when they need not.
+
+    They keep rows from build to build, which is right only when every build since the last
+    whole successful one of the same project finished: a failed, stopped or partial (selected
+    models) build may have advanced one incremental model and not the next, whose delta is
+    then lost (a receipt that moved PO lines twice stays counted on the first).
+    """
     ensure_state_table(con)
     row = con.execute(
-        f"select dbt_digest from {STATE_TABLE} where event = 'built' "
-        "order by recorded_at desc limit 1"
+        f"select event, dbt_digest from {STATE_TABLE} where event in ('built', 'build_started') "
+        "order by recorded_at desc, rowid desc limit 1"
     ).fetchone()
-    return row[0] if row else None
+    if row is None:
+        return "no build recorded"
+    if row[0] == "build_started":
+        return "the last dbt build did not finish (failed, stopped, or built only some models)"
+    if row[1] != dbt_digest:
+        return "the dbt project changed since the last build"
+    return None
 
 
 def fingerprint(

@@ -12,8 +12,9 @@ from scratch (below).
 The large facts are dbt incremental models (dbt/macros/incremental.sql). They keep rows from
 build to build, so when any file of the dbt project changed since the last successful build
 (a model, macro, seed or var may change rows no new extract touches), or no build recorded
-which files it was made from, or the run is forced, the gate adds ``--full-refresh``:
-everything is rebuilt.
+which files it was made from, or the last build did not finish (failed, stopped, or built
+only selected models: one incremental model may have advanced without the next), or the run
+is forced, the gate adds ``--full-refresh``: everything is rebuilt.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class BuildGate:
     full_refresh: bool = False
 
     def dbt_args(self, args: Sequence[str]) -> list[str]:
-        """The dbt command line: ``args``, plus --full-refresh when the project changed."""
+        """The dbt command line: ``args``, plus --full-refresh when open_build_gate decided so."""
         return [*args, "--full-refresh"] if self.full_refresh else list(args)
 
     @property
@@ -90,14 +91,10 @@ def open_build_gate(
     force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     digest = build_state.dbt_project_digest(DBT_PROJECT_DIR)
     with warehouse.connect() as con:
-        full_refresh = force or build_state.last_built_dbt_digest(con) != digest
-    if full_refresh:
-        context.log.info(
-            "incremental models rebuilt from scratch (--full-refresh): "
-            + ("the run was forced" if force else
-               "the dbt project changed since the last build, or no build recorded its files")
-        )
+        reason = "the run was forced" if force else build_state.full_refresh_reason(con, digest)
+    full_refresh = reason is not None
     if context.is_subset:
+        _build_starts(context, warehouse, reason)
         return BuildGate(context, warehouse, None, None, None, full_refresh)
     with warehouse.connect() as con:
         current = build_state.fingerprint(
@@ -111,4 +108,19 @@ def open_build_gate(
             f"nothing new since run {last.run_id} (published {last.at:%Y-%m-%d %H:%M} UTC): "
             "no dbt build, mart contracts, publish or site; serving database unchanged"
         )
+    else:
+        _build_starts(context, warehouse, reason)
     return BuildGate(context, warehouse, current, last, digest, full_refresh)
+
+
+def _build_starts(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, full_refresh_reason: str | None
+) -> None:
+    """Record that dbt is about to build: until a whole build records ``built``, the next one
+    rebuilds the incremental models from scratch (build_state.full_refresh_reason)."""
+    if full_refresh_reason is not None:
+        context.log.info(
+            f"incremental models rebuilt from scratch (--full-refresh): {full_refresh_reason}"
+        )
+    with warehouse.connect() as con:
+        build_state.record(con, context.run_id, "build_started")
