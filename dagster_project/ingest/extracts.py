@@ -176,14 +176,15 @@ def describe_extracts(
 ) -> list[Extract]:
     """Each file with its content hash and size: one read of every file, or, given the
     warehouse connection, of every file changed since it was last hashed (file_digests.py)."""
-    extracts = []
-    for path in paths:
-        try:
-            [(sha256, size)] = sha256_and_size(con, [path])
-        except OSError as exc:
-            raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
-        extracts.append(Extract(table, path, sha256, size))
-    return extracts
+    paths = list(paths)
+    try:
+        described = sha256_and_size(con, paths)
+    except OSError as exc:
+        raise LandingError(f"{exc.filename}: cannot read file ({exc.strerror})") from exc
+    return [
+        Extract(table, path, sha256, size)
+        for path, (sha256, size) in zip(paths, described, strict=True)
+    ]
 
 
 def pending_extracts(

@@ -5,7 +5,8 @@ is still the one that build published, the dbt step yields nothing. Its outputs 
 (dagster-dbt marks dbt asset specs skippable), so Dagster skips every step downstream of them:
 the dbt tests, the mart contracts, publishing and the site. The run still succeeds.
 
-A subset of the dbt models (selected in the UI) always builds and records nothing; the run tag
+A subset of the dbt models (selected in the UI) always builds and records only that it started
+(so the next whole build starts the incremental models from scratch, below); the run tag
 ``plansignal/force=true`` (``plansignal run --force``) builds even when nothing changed, and
 from scratch (below).
 
