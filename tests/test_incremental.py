@@ -20,6 +20,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -152,5 +153,37 @@ def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path,
     assert rewritten_share(settings.pipeline_db, netted) == 1.0, "--force kept old rows"
     # The rebuild is a later run: the finding lifecycle stamps its moment.
     assert differences(published_daily, settings.serving_db, {
+        f"marts.{m}": k for m, k in MARTS.items()
+    }, ignore=(*BOOKKEEPING, "last_seen_at")) == []
+
+
+@pytest.mark.e2e
+def test_a_selection_of_models_makes_the_next_run_rebuild_from_scratch(tmp_path, monkeypatch):
+    """A UI selection builds the netting without the lead times: the next whole run must not
+    build on it incrementally (a receipt moved again would stay on its first PO line)."""
+    settings = point_settings_at(monkeypatch, tmp_path)
+    generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
+    assert run_pipeline(settings).published
+    next_day(settings.landing_dir)
+    netted = "intermediate.int_goods_receipts__netted"
+
+    from dagster_project.definitions import FULL_PIPELINE, build_defs
+
+    selection = [dg.AssetKey(["raw", GR_TABLE]),
+                 dg.AssetKey(["staging", "stg_erp__goods_receipts"]),
+                 dg.AssetKey(["intermediate", "int_goods_receipts__netted"])]
+    with dg.DagsterInstance.ephemeral() as instance:
+        subset = build_defs(settings).resolve_job_def(FULL_PIPELINE).execute_in_process(
+            instance=instance, asset_selection=selection, raise_on_error=False)
+    assert subset.success
+    assert 0 < rewritten_share(settings.pipeline_db, netted) < 0.2, "the selection rebuilt it all"
+
+    after = run_pipeline(settings)
+    assert after.exit_code == 0 and after.published
+    assert rewritten_share(settings.pipeline_db, netted) == 1.0, "built on a partial build"
+    published_after = tmp_path / "after.duckdb"
+    shutil.copyfile(settings.serving_db, published_after)
+    assert run_pipeline(settings, force=True).published
+    assert differences(published_after, settings.serving_db, {
         f"marts.{m}": k for m, k in MARTS.items()
     }, ignore=(*BOOKKEEPING, "last_seen_at")) == []

@@ -32,6 +32,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from dagster_project.contracts.saved_results import latest_validation_files, validations_dir
 from dagster_project.contracts.suites import SuiteOutcome
@@ -42,7 +43,9 @@ from .downloads import download_files, read_downloads
 from .files import SiteFiles, assets, write_site
 from .pages import render_pages
 
-__all__ = ["DbtDocs", "SiteInputs", "build_site", "gather", "published_status", "render"]
+__all__ = [
+    "DbtDocs", "GatherOptions", "SiteInputs", "build_site", "gather", "published_status", "render",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,19 @@ class SiteInputs:
     marts: queries.MartData
     validations: list[SuiteOutcome | Path]
     dbt_docs: DbtDocs
+    top_rows: int  # rows per table on the index page
+
+
+class GatherOptions(TypedDict, total=False):
+    """What `gather` (and so `build_site`) may be told besides the databases and the folder."""
+
+    validations: Sequence[SuiteOutcome | Path] | None
+    gx_runs: int
+    dbt_docs: DbtDocs | None
+    top_parts: int
+    top_rows: int
+    extract_max_age_days: float
+    download_dirs: Sequence[Path]
 
 
 def gather(
@@ -86,17 +102,17 @@ def gather(
         marts=queries.read_marts(serving_db, top_parts, top_rows),
         validations=list(validations),
         dbt_docs=dbt_docs_or_previous(dbt_docs, Path(site_dir)),
+        top_rows=top_rows,
     )
 
 
-def render(inputs: SiteInputs, status_line: str, scratch: Path,
-           top_rows: int = queries.TOP_ROWS) -> SiteFiles:
+def render(inputs: SiteInputs, status_line: str, scratch: Path) -> SiteFiles:
     """Every file of the site (relative path -> content); GX renders its pages in `scratch`."""
     files, plotly_version = assets()
     gx_link, gx_files = gx_docs_files(inputs.validations, scratch)
     dbt_link, dbt_files = dbt_docs_files(inputs.dbt_docs)
     pages = render_pages(inputs.quality, inputs.marts, status_line, [gx_link, dbt_link],
-                         plotly_version, top_rows)
+                         plotly_version, inputs.top_rows)
     return files | gx_files | dbt_files | pages | download_files(inputs.quality.downloads)
 
 
@@ -105,16 +121,9 @@ def build_site(
     serving_db: Path,
     site_dir: Path,
     status_line: str,
-    *,
-    validations: Sequence[SuiteOutcome | Path] | None = None,
-    gx_runs: int = 1,
-    dbt_docs: DbtDocs | None = None,
-    top_parts: int = 25,
-    top_rows: int = queries.TOP_ROWS,
-    extract_max_age_days: float = 7.0,
-    download_dirs: Sequence[Path] = (),
+    **options: Unpack[GatherOptions],
 ) -> Path:
-    """Write the whole site into `site_dir` and return its index.html.
+    """Write the whole site into `site_dir` and return its index.html; `options` go to `gather`.
 
     `validations`: GX results for Data Docs; by default the saved results of the last
     `gx_runs` runs under <warehouse>/validations (about 35 ms per suite run to render).
@@ -126,12 +135,10 @@ def build_site(
     """
     site_dir = Path(site_dir)
     t0 = time.perf_counter()
-    inputs = gather(pipeline_db, serving_db, site_dir, validations=validations,
-                    gx_runs=gx_runs, dbt_docs=dbt_docs, top_parts=top_parts, top_rows=top_rows,
-                    extract_max_age_days=extract_max_age_days, download_dirs=download_dirs)
+    inputs = gather(pipeline_db, serving_db, site_dir, **options)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="plansignal-site-") as scratch:
-        files = render(inputs, status_line, Path(scratch), top_rows)
+        files = render(inputs, status_line, Path(scratch))
         t2 = time.perf_counter()
         write_site(site_dir, files)
     t3 = time.perf_counter()
