@@ -117,158 +117,233 @@ class Links:
     prefix: str
 
 
-FINDING_COLS = [
-    Col("worklist_rank", "#", "num"), Col("severity", "severity", "sev"),
-    Col("finding_type", "type"), Col("canonical_part_number", "part", "part"),
-    Col("supplier_id", "supplier"), Col("plant", "plant"),
-    Col("impact_value", "impact", "num"), Col("impact_currency", "cur."),
-    Col("size", "size", sort="magnitude"),
-    Col("days_open", "days open", "num"), Col("status", "status"),
-    Col("proposed_change", "proposed change", "long"),
-]
-IMPACT_COLS = [
-    Col("worklist_rank", "#", "num"), Col("finding_type", "type"),
-    Col("canonical_part_number", "part", "part"), Col("supplier_id", "supplier"),
-    Col("plant", "plant"), Col("impact_value", "impact", "num"),
-    Col("impact_currency", "cur."), Col("impact_basis", "how it is computed", "long"),
-    Col("days_open", "days open", "num"),
-]
-CHANGE_SET_COLS = [
-    Col("status", "status"), Col("target_system", "system"), Col("target_table", "table"),
-    Col("target_field", "field"), Col("part_number", "part number"),
-    Col("supplier_id", "supplier"), Col("plant", "plant"),
-    Col("proposed_value", "proposed value", "num"),
-    Col("first_proposed_at", "first proposed"), Col("closed_at", "closed"),
-    Col("closed_by_extract", "carried by extract"),
-]
-REVIEW_COLS = [
-    Col("score", "score", "num"), Col("part_number_a", "part a"),
-    Col("description_a", "description a", "long"), Col("uom_a", "UoM a"),
-    Col("mpn_a", "mfr part no. a"), Col("part_number_b", "part b"),
-    Col("description_b", "description b", "long"), Col("uom_b", "UoM b"),
-    Col("mpn_b", "mfr part no. b"), Col("shared_suppliers", "shared suppliers", "num"),
-    Col("evidence", "evidence", "long"), Col("accept_command", "to accept", "long"),
-    Col("reject_command", "to reject", "long"),
-]
-DRIFT_COLS = [
-    Col("canonical_part_number", "part", "part"), Col("supplier_id", "supplier"),
-    Col("n_lines", "lines", "num"), Col("median_lead_time_days", "median actual (d)", "num"),
-    Col("p90_lead_time_days", "p90 (d)", "num"),
-    Col("erp_planned_lead_time_days", "ERP planned (d)", "num"),
-    Col("mrp_planned_lead_time_days", "MRP planned (d)", "num"),
-    Col("drift_vs_erp_days", "drift vs ERP", "signed"),
-    Col("drift_vs_mrp_days", "drift vs MRP", "signed"),
-    Col("recommended_lead_time_days", "recommended (d)", "num"),
-    Col("on_time_rate", "on time", "pct"),
-]
-SAFETY_COLS = [
-    Col("canonical_part_number", "part", "part"), Col("plant", "plant"),
-    Col("current_safety_stock", "current", "num"),
-    Col("recommended_safety_stock", "recommended", "num"),
-    Col("safety_stock_deviation_ratio", "deviation", "pct"),
-    Col("is_safety_stock_deviation", "beyond tolerance", "bool"),
-    Col("is_stale", "stale", "bool"), Col("last_changed_date", "last changed"),
-    Col("lead_time_basis", "lead-time basis"),
-]
-AVAILABILITY_COLS = [
-    Col("canonical_part_number", "part", "part"), Col("plant", "plant"),
-    Col("as_of_date", "as of"), Col("required_qty", "required", "num"),
-    Col("mrp_available_qty", "MRP available", "num"), Col("on_hand_qty", "on hand", "num"),
-    Col("covering_po_number", "covering PO", "po"),
-    Col("covering_supplier_id", "supplier"), Col("covering_due_date", "due"),
-    Col("days_past_due", "days past due", "num"),
-]
+# How each column of a site table reads, wherever a table shows it: key -> (title, kind);
+# see Col.kind. A table lists keys (`cols`); a page that titles a column its own way
+# passes a Col for it instead.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "worklist_rank": ("#", "num"),
+    "severity": ("severity", "sev"),
+    "finding_type": ("type", "text"),
+    "canonical_part_number": ("part", "part"),
+    "supplier_id": ("supplier", "text"),
+    "plant": ("plant", "text"),
+    "impact_value": ("impact", "num"),
+    "impact_currency": ("cur.", "text"),
+    "days_open": ("days open", "num"),
+    "status": ("status", "text"),
+    "proposed_change": ("proposed change", "long"),
+    "impact_basis": ("how it is computed", "long"),
+    "target_system": ("system", "text"),
+    "target_table": ("table", "text"),
+    "target_field": ("field", "text"),
+    "part_number": ("part number", "text"),
+    "proposed_value": ("proposed value", "num"),
+    "first_proposed_at": ("first proposed", "text"),
+    "closed_at": ("closed", "text"),
+    "closed_by_extract": ("carried by extract", "text"),
+    "score": ("score", "num"),
+    "part_number_a": ("part a", "text"),
+    "description_a": ("description a", "long"),
+    "uom_a": ("UoM a", "text"),
+    "mpn_a": ("mfr part no. a", "text"),
+    "part_number_b": ("part b", "text"),
+    "description_b": ("description b", "long"),
+    "uom_b": ("UoM b", "text"),
+    "mpn_b": ("mfr part no. b", "text"),
+    "shared_suppliers": ("shared suppliers", "num"),
+    "evidence": ("evidence", "long"),
+    "accept_command": ("to accept", "long"),
+    "reject_command": ("to reject", "long"),
+    "n_lines": ("lines", "num"),
+    "median_lead_time_days": ("median actual (d)", "num"),
+    "p90_lead_time_days": ("p90 (d)", "num"),
+    "erp_planned_lead_time_days": ("ERP planned (d)", "num"),
+    "mrp_planned_lead_time_days": ("MRP planned (d)", "num"),
+    "drift_vs_erp_days": ("drift vs ERP", "signed"),
+    "drift_vs_mrp_days": ("drift vs MRP", "signed"),
+    "recommended_lead_time_days": ("recommended (d)", "num"),
+    "on_time_rate": ("on time", "pct"),
+    "current_safety_stock": ("current", "num"),
+    "recommended_safety_stock": ("recommended", "num"),
+    "safety_stock_deviation_ratio": ("deviation", "pct"),
+    "is_safety_stock_deviation": ("beyond tolerance", "bool"),
+    "is_stale": ("stale", "bool"),
+    "last_changed_date": ("last changed", "text"),
+    "lead_time_basis": ("lead-time basis", "text"),
+    "as_of_date": ("as of", "text"),
+    "required_qty": ("required", "num"),
+    "mrp_available_qty": ("MRP available", "num"),
+    "on_hand_qty": ("on hand", "num"),
+    "covering_po_number": ("covering PO", "po"),
+    "covering_supplier_id": ("supplier", "text"),
+    "covering_due_date": ("due", "text"),
+    "days_past_due": ("days past due", "num"),
+    "table_name": ("table", "text"),
+    "suite": ("suite", "text"),
+    "run_at": ("last validated", "text"),
+    "extracts": ("extracts", "num"),
+    "evaluated": ("evaluated", "num"),
+    "passed": ("passed", "num"),
+    "pass_rate": ("pass rate", "pct"),
+    "source_file": ("extract", "text"),
+    "expectation_type": ("expectation", "text"),
+    "column_name": ("column", "text"),
+    "unexpected_count": ("failing rows", "num"),
+    "element_count": ("rows", "num"),
+    "observed": ("observed", "long"),
+    "findings": ("findings", "num"),
+    "parts": ("parts", "num"),
+    "mart": ("mart", "text"),
+    "rows": ("rows", "num"),
+    "file": ("file", "link"),
+    "size_kb": ("size (KB)", "num"),
+    "written_at": ("written (UTC)", "text"),
+    "newest_file": ("newest extract", "text"),
+    "loaded_at": ("loaded (UTC)", "text"),
+    "age_days": ("age (days)", "num"),
+    "business_date": ("newest date in data", "text"),
+    "currency": ("currency", "text"),
+    "impact": ("impact", "num"),
+    "age": ("open for", "text"),
+    "open": ("open", "num"),
+    "waived": ("waived", "num"),
+    "open_impact": ("open impact", "num"),
+    "resolved": ("findings resolved", "num"),
+    "target": ("target field", "text"),
+    "outstanding": ("outstanding", "num"),
+    "applied": ("applied", "num"),
+    "superseded": ("superseded", "num"),
+    "is_preferred_supplier": ("preferred", "bool"),
+    "low_confidence": ("confidence", "confidence"),
+    "stddev_lead_time_days": ("std dev (d)", "num"),
+    "exclusion_reason": ("reason", "text"),
+    "lines": ("lines", "num"),
+    "po_number": ("PO", "text"),
+    "po_line": ("line", "text"),
+    "order_date": ("ordered", "text"),
+    "line_status": ("status", "text"),
+    "order_qty": ("ordered qty", "num"),
+    "net_received_qty": ("net received", "num"),
+    "first_receipt_date": ("first receipt", "text"),
+    "last_receipt_date": ("last receipt", "text"),
+    "mean_daily_demand": ("mean daily demand", "num"),
+    "stddev_daily_demand": ("std dev daily demand", "num"),
+    "lead_time_mean_days": ("lead time mean (d)", "num"),
+    "lead_time_stddev_days": ("lead time std dev (d)", "num"),
+    "mrp_status": ("MRP status", "text"),
+    "false_available": ("false AVAILABLE", "bool"),
+}
+# Columns that sort by another key or flag their cells.
+SPECIAL_COLUMNS = {c.key: c for c in (
+    Col("size", "size", "text", sort="magnitude"),
+    Col("errors", "ERROR failures", "flag", flag="fail"),
+    Col("warnings", "WARNING failures", "flag", flag="warn"),
+    Col("stale", "", "flag", flag="warn"),
+)}
+
+
+def cols(*columns: str | Col) -> list[Col]:
+    """A table's columns: catalogue keys, or a Col where the table titles one its own way."""
+    return [c if isinstance(c, Col) else SPECIAL_COLUMNS.get(c) or Col(c, *COLUMNS[c])
+            for c in columns]
+
+
+FINDING_COLS = cols(
+    "worklist_rank", "severity", "finding_type", "canonical_part_number", "supplier_id", "plant",
+    "impact_value", "impact_currency", "size", "days_open", "status", "proposed_change",
+)
+IMPACT_COLS = cols(
+    "worklist_rank", "finding_type", "canonical_part_number", "supplier_id", "plant",
+    "impact_value", "impact_currency", "impact_basis", "days_open",
+)
+CHANGE_SET_COLS = cols(
+    "status", "target_system", "target_table", "target_field", "part_number", "supplier_id",
+    "plant", "proposed_value", "first_proposed_at", "closed_at", "closed_by_extract",
+)
+REVIEW_COLS = cols(
+    "score", "part_number_a", "description_a", "uom_a", "mpn_a", "part_number_b", "description_b",
+    "uom_b", "mpn_b", "shared_suppliers", "evidence", "accept_command", "reject_command",
+)
+DRIFT_COLS = cols(
+    "canonical_part_number", "supplier_id", "n_lines", "median_lead_time_days",
+    "p90_lead_time_days", "erp_planned_lead_time_days", "mrp_planned_lead_time_days",
+    "drift_vs_erp_days", "drift_vs_mrp_days", "recommended_lead_time_days", "on_time_rate",
+)
+SAFETY_COLS = cols(
+    "canonical_part_number", "plant", "current_safety_stock", "recommended_safety_stock",
+    "safety_stock_deviation_ratio", "is_safety_stock_deviation", "is_stale", "last_changed_date",
+    "lead_time_basis",
+)
+AVAILABILITY_COLS = cols(
+    "canonical_part_number", "plant", "as_of_date", "required_qty", "mrp_available_qty",
+    "on_hand_qty", "covering_po_number", "covering_supplier_id", "covering_due_date",
+    "days_past_due",
+)
 INDEX_COLS = {
-    "contracts": [
-        Col("table_name", "table"), Col("suite", "suite"),
-        Col("run_at", "last validated"), Col("extracts", "extracts", "num"),
-        Col("evaluated", "evaluated", "num"), Col("passed", "passed", "num"),
-        Col("pass_rate", "pass rate", "pct"),
-        Col("errors", "ERROR failures", "flag", flag="fail"),
-        Col("warnings", "WARNING failures", "flag", flag="warn"),
-    ],
-    "failures": [
-        Col("table_name", "table"), Col("source_file", "extract"),
-        Col("expectation_type", "expectation"), Col("column_name", "column"),
-        Col("severity", "severity", "sev"), Col("unexpected_count", "failing rows", "num"),
-        Col("element_count", "rows", "num"), Col("observed", "observed", "long"),
-    ],
-    "findings_by_type": [Col("finding_type", "type"), Col("severity", "severity", "sev"),
-                         Col("findings", "findings", "num"), Col("parts", "parts", "num")],
-    "findings": FINDING_COLS, "drift": DRIFT_COLS, "safety": SAFETY_COLS,
+    "contracts": cols(
+        "table_name", "suite", "run_at", "extracts", "evaluated", "passed", "pass_rate", "errors",
+        "warnings",
+    ),
+    "failures": cols(
+        "table_name", "source_file", "expectation_type", "column_name", "severity",
+        "unexpected_count", "element_count", "observed",
+    ),
+    "findings_by_type": cols("finding_type", "severity", "findings", "parts"),
+    "findings": FINDING_COLS,
+    "drift": DRIFT_COLS,
+    "safety": SAFETY_COLS,
     "availability": AVAILABILITY_COLS,
-    "marts": [Col("mart", "mart"), Col("rows", "rows", "num")],
-    "downloads": [
-        Col("file", "file", "link"), Col("size_kb", "size (KB)", "num"),
-        Col("written_at", "written (UTC)"), Col("stale", "", "flag", flag="warn"),
-    ],
-    "freshness": [
-        Col("table_name", "landing table"), Col("newest_file", "newest extract"),
-        Col("loaded_at", "loaded (UTC)"), Col("age_days", "age (days)", "num"),
-        Col("extracts", "extracts in raw", "num"), Col("business_date", "newest date in data"),
-        Col("stale", "", "flag", flag="warn"),
-    ],
+    "marts": cols("mart", "rows"),
+    "downloads": cols("file", "size_kb", "written_at", "stale"),
+    "freshness": cols(
+        Col("table_name", "landing table"), "newest_file", "loaded_at", "age_days",
+        Col("extracts", "extracts in raw", "num"), "business_date", "stale",
+    ),
     "impact": IMPACT_COLS,
-    "impact_totals": [Col("currency", "currency"), Col("impact", "impact", "num"),
-                      Col("findings", "findings with a cost", "num")],
-    "ageing": [Col("age", "open for"), Col("open", "open", "num"),
-               Col("waived", "waived", "num"), Col("open_impact", "open impact", "num")],
-    "resolved": [Col("run_at", "run (UTC)"), Col("resolved", "findings resolved", "num")],
-    "change_sets": [Col("target", "target field"), Col("outstanding", "outstanding", "num"),
-                    Col("applied", "applied", "num"), Col("superseded", "superseded", "num")],
+    "impact_totals": cols("currency", "impact", Col("findings", "findings with a cost", "num")),
+    "ageing": cols("age", "open", "waived", "open_impact"),
+    "resolved": cols(Col("run_at", "run (UTC)"), "resolved"),
+    "change_sets": cols("target", "outstanding", "applied", "superseded"),
 }
 # The evidence page's tables (drawn by static/evidence.js from the part's data file: a `key`
 # is a column of the evidence.PART_TABLES entry of the same name; "evidence" shows the findings'
 # evidence JSON).
 PART_COLS = {
     "findings": [c for c in FINDING_COLS if c.key != "canonical_part_number"],
-    "evidence": [Col("worklist_rank", "#", "num"), Col("finding_type", "type"),
-                 Col("supplier_id", "supplier"), Col("plant", "plant"),
-                 Col("evidence", "the facts behind the finding", "evidence")],
-    "suppliers": [
-        Col("supplier_id", "supplier"), Col("is_preferred_supplier", "preferred", "bool"),
-        Col("n_lines", "lines", "num"),
-        Col("recommended_lead_time_days", "recommended (d)", "recommended"),
-        Col("low_confidence", "confidence", "confidence"),
-        Col("median_lead_time_days", "median (d)", "num"),
-        Col("p90_lead_time_days", "p90 (d)", "num"),
+    "evidence": cols(
+        "worklist_rank", "finding_type", "supplier_id", "plant",
+        Col("evidence", "the facts behind the finding", "evidence"),
+    ),
+    "suppliers": cols(
+        "supplier_id", "is_preferred_supplier", "n_lines",
+        Col("recommended_lead_time_days", "recommended (d)", "recommended"), "low_confidence",
+        Col("median_lead_time_days", "median (d)", "num"), "p90_lead_time_days",
         Col("erp_planned_lead_time_days", "ERP planned", "num"),
-        Col("mrp_planned_lead_time_days", "MRP planned", "num"),
-        Col("drift_vs_erp_days", "drift vs ERP", "signed"),
-        Col("drift_vs_mrp_days", "drift vs MRP", "signed"),
-        Col("stddev_lead_time_days", "std dev (d)", "num"),
-        Col("on_time_rate", "on time", "pct"),
-    ],
-    "excluded_counts": [Col("exclusion_reason", "reason"), Col("lines", "lines", "num")],
-    "excluded": [
-        Col("exclusion_reason", "reason"), Col("po_number", "PO"), Col("po_line", "line"),
-        Col("supplier_id", "supplier"), Col("order_date", "ordered"),
-        Col("line_status", "status"), Col("order_qty", "ordered qty", "num"),
-        Col("net_received_qty", "net received", "num"),
-        Col("first_receipt_date", "first receipt"), Col("last_receipt_date", "last receipt"),
-    ],
-    "safety": [
-        Col("plant", "plant"), Col("current_safety_stock", "current", "num"),
-        Col("recommended_safety_stock", "recommended", "num"),
-        Col("safety_stock_deviation_ratio", "deviation", "pct"),
-        Col("is_stale", "stale", "bool"), Col("last_changed_date", "last changed"),
-        Col("mean_daily_demand", "mean daily demand", "num"),
-        Col("stddev_daily_demand", "std dev daily demand", "num"),
-        Col("lead_time_mean_days", "lead time mean (d)", "num"),
-        Col("lead_time_stddev_days", "lead time std dev (d)", "num"),
-        Col("lead_time_basis", "lead-time basis"),
-    ],
-    "availability": [Col("as_of_date", "as of"), Col("plant", "plant"),
-                     Col("mrp_status", "MRP status"),
-                     Col("false_available", "false AVAILABLE", "bool"),
-                     *AVAILABILITY_COLS[3:]],
+        Col("mrp_planned_lead_time_days", "MRP planned", "num"), "drift_vs_erp_days",
+        "drift_vs_mrp_days", "stddev_lead_time_days", "on_time_rate",
+    ),
+    "excluded_counts": cols("exclusion_reason", "lines"),
+    "excluded": cols(
+        "exclusion_reason", "po_number", "po_line", "supplier_id", "order_date", "line_status",
+        "order_qty", "net_received_qty", "first_receipt_date", "last_receipt_date",
+    ),
+    "safety": cols(
+        "plant", "current_safety_stock", "recommended_safety_stock",
+        "safety_stock_deviation_ratio", "is_stale", "last_changed_date", "mean_daily_demand",
+        "stddev_daily_demand", "lead_time_mean_days", "lead_time_stddev_days", "lead_time_basis",
+    ),
+    "availability": cols(
+        "as_of_date", "plant", "mrp_status", "false_available", "required_qty",
+        "mrp_available_qty", "on_hand_qty", "covering_po_number", "covering_supplier_id",
+        "covering_due_date", "days_past_due",
+    ),
 }
 
 
-def col_specs(cols: list[Col]) -> list[dict[str, Any]]:
+def col_specs(columns: list[Col]) -> list[dict[str, Any]]:
     """Columns as the browser's tables read them (site.js: a cell's kind, sort, alignment)."""
     return [{"key": c.key, "title": c.title, "kind": c.kind, "sort": c.sort,
-             "numeric": c.numeric} for c in cols]
+             "numeric": c.numeric} for c in columns]
 
 
 @dataclass(frozen=True)
