@@ -121,8 +121,7 @@ on_hand as (
         on latest_snapshots.availability_check_id = availability_keyed.availability_check_id
     left join inventory_by_date
         on
-            availability_keyed.canonical_part_id = inventory_by_date.canonical_part_id
-            and availability_keyed.plant = inventory_by_date.plant
+            {{ keys_match('availability_keyed', 'inventory_by_date', part_plant_key()) }}
             and latest_snapshots.inventory_snapshot_date = inventory_by_date.snapshot_date
     where latest_snapshots.availability_check_id is not null
 

@@ -47,9 +47,7 @@ drifting as (
         {{ lead_time_change_confidence('supplier_lead_times') }} as confidence
     from supplier_lead_times
     inner join purchasing_info
-        on
-            supplier_lead_times.canonical_part_id = purchasing_info.canonical_part_id
-            and supplier_lead_times.supplier_id = purchasing_info.supplier_id
+        on {{ keys_match('supplier_lead_times', 'purchasing_info', part_supplier_key()) }}
     where
         supplier_lead_times.is_drifting_vs_erp
         -- a recommendation whose confidence interval is unbounded or too wide proposes nothing
