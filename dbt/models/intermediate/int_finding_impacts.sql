@@ -88,9 +88,7 @@ latest_inventory as (
         ) as snapshot_rank
     from inventory
     inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and inventory.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('inventory', 'erp') }}
 
 ),
 

@@ -357,9 +357,7 @@ final as (
         {{ incremental_built_at() }} as built_at
     from completed
     left join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and completed.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('completed', 'erp') }}
     left join working_day_calendar as order_days
         on completed.order_date = order_days.calendar_date
     left join working_day_calendar as first_receipt_days

@@ -59,9 +59,7 @@ availability_keyed as (
         part_aliases.canonical_part_number
     from availability
     left join part_aliases
-        on
-            part_aliases.source_system = 'mrp'
-            and availability.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('availability', 'mrp') }}
 
 ),
 

@@ -94,9 +94,7 @@ manufacturer_part_keys as (
         {{ normalize_part_number('items.manufacturer_part_number') }} as manufacturer_part_key
     from items
     inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and items.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('items', 'erp') }}
     where {{ normalize_part_number('items.manufacturer_part_number') }} is not null
 
 ),

@@ -316,9 +316,7 @@ final as (
     from unioned
     cross join reference_dates
     left join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and unioned.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('unioned', 'erp') }}
 
 )
 
