@@ -64,10 +64,10 @@ final as (
             "'erp_purchasing_info'", "'planned_lead_time_days'", 'drifting.part_number',
             'drifting.supplier_id'
         ]) }} as change_id,
-        {{ surrogate_key([
-            "'lead_time_drift'", "'erp'", 'drifting.canonical_part_id', 'drifting.supplier_id',
-            'cast(null as ' ~ dbt.type_string() ~ ')', 'cast(null as ' ~ dbt.type_string() ~ ')'
-        ]) }} as finding_id,
+        {{ finding_id(
+            "'lead_time_drift'", "'erp'", 'drifting.canonical_part_id',
+            supplier_id='drifting.supplier_id'
+        ) }} as finding_id,
         'ERP' as target_system,
         'purchasing_info' as target_table,
         'planned_lead_time_days' as target_field,
