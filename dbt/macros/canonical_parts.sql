@@ -5,6 +5,15 @@
 #}
 
 {#
+    The join condition of `relation` (a source_system's staged table with part_number) to
+    part_aliases: the alias row of its part number, which carries the canonical part.
+#}
+{% macro part_alias_match(relation, source_system) -%}
+    part_aliases.source_system = '{{ source_system }}'
+            and {{ relation }}.part_number = part_aliases.source_part_number
+{%- endmacro %}
+
+{#
     The records of `relation` (a source_system's staged table with part_number, loaded_at and
     `key`) on their canonical parts, with record_rank 1 for the one record that wins among a
     canonical part's records for the same `key`: by `order_by` (SQL terms), then the latest
@@ -31,9 +40,7 @@
         ) as record_rank
     from {{ relation }}
     inner join part_aliases
-        on
-            part_aliases.source_system = '{{ source_system }}'
-            and {{ relation }}.part_number = part_aliases.source_part_number
+        on {{ part_alias_match(relation, source_system) }}
 {%- endmacro %}
 
 {#
@@ -50,9 +57,7 @@
         sum({{ relation }}.{{ quantity }}) as {{ quantity }}
     from {{ relation }}
     inner join part_aliases
-        on
-            part_aliases.source_system = '{{ source_system }}'
-            and {{ relation }}.part_number = part_aliases.source_part_number
+        on {{ part_alias_match(relation, source_system) }}
     group by
         part_aliases.canonical_part_id,
         {%- for key in keys %}

@@ -37,9 +37,9 @@
     with canonical_part_id, check_name, severity, evidence, proposed_change and the keys named
     in `keys` (of supplier_id, plant, related_canonical_part_id; the others are null). `kind`
     names the kind's constants: finding_type, change_target (where the change goes) and
-    source_model (the model the finding comes from). finding_id = surrogate key of type,
-    check, part, supplier, plant and related part: stable across runs while the finding
-    persists. canonical_part_number comes from dim_parts, reference_date from
+    source_model (the model the finding comes from). finding_id = finding_id(): surrogate key
+    of type, check, part, supplier, plant and related part, stable across runs while the
+    finding persists. canonical_part_number comes from dim_parts, reference_date from
     int_reference_dates.
 #}
 {% macro finding_rows(findings, kind, keys=[]) -%}
@@ -59,14 +59,10 @@
             else 'cast(null as ' ~ dbt.type_string() ~ ')'}) -%}
     {%- endfor -%}
     select
-        {{ surrogate_key([
-            "'" ~ kind.finding_type ~ "'",
-            'findings.check_name',
-            'findings.canonical_part_id',
-            key_sql['supplier_id'],
-            key_sql['plant'],
-            key_sql['related_canonical_part_id'],
-        ]) }} as finding_id,
+        {{ finding_id(
+            "'" ~ kind.finding_type ~ "'", 'findings.check_name', 'findings.canonical_part_id',
+            key_sql['supplier_id'], key_sql['plant'], key_sql['related_canonical_part_id']
+        ) }} as finding_id,
         '{{ kind.finding_type }}' as finding_type,
         findings.severity,
         findings.canonical_part_id,
@@ -85,6 +81,27 @@
     cross join {{ ref('int_reference_dates') }} as reference_dates
     left join {{ ref('dim_parts') }} as parts
         on findings.canonical_part_id = parts.canonical_part_id
+{%- endmacro %}
+
+{#
+    finding_id: the surrogate key of finding type, check, part, supplier, plant and related part
+    (SQL expressions; a key a finding kind does not have is null). finding_rows() gives every
+    finding its id with it, and the proposed change sets name the finding a change resolves
+    with it, so the two always agree.
+#}
+{% macro finding_id(
+    finding_type, check_name, canonical_part_id,
+    supplier_id=none, plant=none, related_canonical_part_id=none
+) -%}
+    {%- set null_key = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
+    {{ surrogate_key([
+        finding_type,
+        check_name,
+        canonical_part_id,
+        supplier_id or null_key,
+        plant or null_key,
+        related_canonical_part_id or null_key,
+    ]) }}
 {%- endmacro %}
 
 {#

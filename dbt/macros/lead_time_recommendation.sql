@@ -53,6 +53,22 @@
 {%- endmacro %}
 
 {#
+    The evidence entries (finding_evidence) of a lead_time_drift finding that show how far its
+    recommendation can be trusted: the confidence interval, whether it is confident, the window
+    of lines it comes from and their summary. Both checks (erp and mrp) show them alike.
+#}
+{% macro lead_time_recommendation_evidence() -%}
+    {{ return([
+        ['recommended_lead_time_ci_low_days', 'number'],
+        ['recommended_lead_time_ci_high_days', 'number'],
+        ['is_recommendation_confident', 'boolean'],
+        ['window_start', 'string', 'lead_time_window_start_date'],
+        ['window_end', 'string', 'lead_time_window_end_date'],
+        ['lead_time_summary', 'string'],
+    ]) }}
+{%- endmacro %}
+
+{#
     Severity of a lead_time_drift finding (checks erp and mrp alike): high when |drift|
     exceeds twice both tolerances (lead_time_drift_tolerance_days and
     lead_time_drift_tolerance_ratio x the planned lead time), else medium. `system` names the

@@ -88,9 +88,7 @@ latest_inventory as (
         ) as snapshot_rank
     from inventory
     inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and inventory.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('inventory', 'erp') }}
 
 ),
 
@@ -230,9 +228,7 @@ quantities as (
         end as quantity_basis
     from finding_numbers
     left join purchasing_info as supplier_prices
-        on
-            finding_numbers.canonical_part_id = supplier_prices.canonical_part_id
-            and finding_numbers.supplier_id = supplier_prices.supplier_id
+        on {{ keys_match('finding_numbers', 'supplier_prices', part_supplier_key()) }}
     left join part_prices
         on finding_numbers.canonical_part_id = part_prices.canonical_part_id
     left join daily_demand
@@ -240,9 +236,7 @@ quantities as (
     left join stock_on_hand as own_stock
         on finding_numbers.canonical_part_id = own_stock.canonical_part_id
     left join deviating_safety_stocks
-        on
-            finding_numbers.canonical_part_id = deviating_safety_stocks.canonical_part_id
-            and finding_numbers.plant = deviating_safety_stocks.plant
+        on {{ keys_match('finding_numbers', 'deviating_safety_stocks', part_plant_key()) }}
     left join stock_on_hand as related_stock
         on finding_numbers.related_canonical_part_id = related_stock.canonical_part_id
 

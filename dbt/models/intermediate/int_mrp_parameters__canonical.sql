@@ -66,9 +66,7 @@ final as (
         conflicts.has_conflicting_parameters
     from resolved
     inner join conflicts
-        on
-            resolved.canonical_part_id = conflicts.canonical_part_id
-            and resolved.plant = conflicts.plant
+        on {{ keys_match('resolved', 'conflicts', part_plant_key()) }}
     where resolved.record_rank = 1
 
 )

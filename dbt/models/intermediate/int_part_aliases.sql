@@ -175,8 +175,9 @@ keyed as (
     from normalized
     left join crosswalk_ranked
         on
-            normalized.source_system = crosswalk_ranked.source_system
-            and normalized.source_part_number = crosswalk_ranked.source_part_number
+            {{ keys_match(
+                'normalized', 'crosswalk_ranked', ['source_system', 'source_part_number']
+            ) }}
             and crosswalk_ranked.crosswalk_rank = 1
 
 ),

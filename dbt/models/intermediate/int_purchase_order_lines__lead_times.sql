@@ -133,9 +133,7 @@ part_aliases as (
         select purchase_order_lines.*
         from purchase_order_lines
         inner join touched_lines
-            on
-                purchase_order_lines.po_number = touched_lines.po_number
-                and purchase_order_lines.po_line = touched_lines.po_line
+            on {{ keys_match('purchase_order_lines', 'touched_lines', po_line_key()) }}
 
     ),
 
@@ -144,9 +142,7 @@ part_aliases as (
         select netted_receipts.*
         from netted_receipts
         inner join touched_lines
-            on
-                netted_receipts.po_number = touched_lines.po_number
-                and netted_receipts.po_line = touched_lines.po_line
+            on {{ keys_match('netted_receipts', 'touched_lines', po_line_key()) }}
 
     ),
 
@@ -249,9 +245,7 @@ completions as (
         min(cumulated_from_date.receipt_date) as completion_date
     from cumulated_from_date
     inner join lines
-        on
-            cumulated_from_date.po_number = lines.po_number
-            and cumulated_from_date.po_line = lines.po_line
+        on {{ keys_match('cumulated_from_date', 'lines', po_line_key()) }}
     where
         cumulated_from_date.min_cumulative_qty_from_date
         >= lines.order_qty - 0.000001
@@ -293,13 +287,9 @@ joined as (
         and line_receipts.last_receipt_date is not null as short_closed
     from lines
     left join line_receipts
-        on
-            lines.po_number = line_receipts.po_number
-            and lines.po_line = line_receipts.po_line
+        on {{ keys_match('lines', 'line_receipts', po_line_key()) }}
     left join completions
-        on
-            lines.po_number = completions.po_number
-            and lines.po_line = completions.po_line
+        on {{ keys_match('lines', 'completions', po_line_key()) }}
 
 ),
 
@@ -367,9 +357,7 @@ final as (
         {{ incremental_built_at() }} as built_at
     from completed
     left join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and completed.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('completed', 'erp') }}
     left join working_day_calendar as order_days
         on completed.order_date = order_days.calendar_date
     left join working_day_calendar as first_receipt_days

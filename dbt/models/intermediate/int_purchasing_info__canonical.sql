@@ -69,9 +69,7 @@ winners as (
         conflicts.has_conflicting_order_policy
     from resolved
     inner join conflicts
-        on
-            resolved.canonical_part_id = conflicts.canonical_part_id
-            and resolved.supplier_id = conflicts.supplier_id
+        on {{ keys_match('resolved', 'conflicts', part_supplier_key()) }}
     where resolved.record_rank = 1
 
 ),
@@ -114,9 +112,7 @@ final as (
         winners.has_conflicting_order_policy
     from winners
     left join preferred_ranked
-        on
-            winners.canonical_part_id = preferred_ranked.canonical_part_id
-            and winners.supplier_id = preferred_ranked.supplier_id
+        on {{ keys_match('winners', 'preferred_ranked', part_supplier_key()) }}
 
 )
 

@@ -60,9 +60,7 @@ item_records as (
         ) as record_rank
     from items
     inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and items.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('items', 'erp') }}
 
 ),
 

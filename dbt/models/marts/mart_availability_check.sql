@@ -59,9 +59,7 @@ availability_keyed as (
         part_aliases.canonical_part_number
     from availability
     left join part_aliases
-        on
-            part_aliases.source_system = 'mrp'
-            and availability.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('availability', 'mrp') }}
 
 ),
 
@@ -121,8 +119,7 @@ on_hand as (
         on latest_snapshots.availability_check_id = availability_keyed.availability_check_id
     left join inventory_by_date
         on
-            availability_keyed.canonical_part_id = inventory_by_date.canonical_part_id
-            and availability_keyed.plant = inventory_by_date.plant
+            {{ keys_match('availability_keyed', 'inventory_by_date', part_plant_key()) }}
             and latest_snapshots.inventory_snapshot_date = inventory_by_date.snapshot_date
     where latest_snapshots.availability_check_id is not null
 

@@ -166,9 +166,9 @@ with_status as (
     from combined
     left join carried_values
         on
-            combined.target_table = carried_values.target_table
-            and combined.target_field = carried_values.target_field
-            and combined.part_number = carried_values.part_number
+            {{ keys_match(
+                'combined', 'carried_values', ['target_table', 'target_field', 'part_number']
+            ) }}
             and coalesce(combined.supplier_id, '') = coalesce(carried_values.supplier_id, '')
             and coalesce(combined.plant, '') = coalesce(carried_values.plant, '')
 

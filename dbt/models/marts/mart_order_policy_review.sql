@@ -53,9 +53,7 @@ po_lines_checked as (
         ) > 0.000001 as is_not_order_multiple
     from po_line_lead_times
     inner join purchasing_info
-        on
-            po_line_lead_times.canonical_part_id = purchasing_info.canonical_part_id
-            and po_line_lead_times.supplier_id = purchasing_info.supplier_id
+        on {{ keys_match('po_line_lead_times', 'purchasing_info', part_supplier_key()) }}
 
 ),
 
@@ -108,9 +106,7 @@ joined as (
     left join mrp_parameters
         on purchasing_info.canonical_part_id = mrp_parameters.canonical_part_id
     left join po_line_breaks
-        on
-            purchasing_info.canonical_part_id = po_line_breaks.canonical_part_id
-            and purchasing_info.supplier_id = po_line_breaks.supplier_id
+        on {{ keys_match('purchasing_info', 'po_line_breaks', part_supplier_key()) }}
 
 ),
 

@@ -190,13 +190,9 @@ joined as (
     cross join reference_dates
     cross join lead_time_variability
     left join mrp_parameters
-        on
-            part_plants.canonical_part_id = mrp_parameters.canonical_part_id
-            and part_plants.plant = mrp_parameters.plant
+        on {{ keys_match('part_plants', 'mrp_parameters', part_plant_key()) }}
     left join demand_statistics
-        on
-            part_plants.canonical_part_id = demand_statistics.canonical_part_id
-            and part_plants.plant = demand_statistics.plant
+        on {{ keys_match('part_plants', 'demand_statistics', part_plant_key()) }}
     left join lead_time_suppliers
         on part_plants.canonical_part_id = lead_time_suppliers.canonical_part_id
     left join parts

@@ -157,9 +157,7 @@ change_point_lines as (
         trend_lines.lead_time_days
     from trend_lines
     inner join delivery_horizons
-        on
-            trend_lines.canonical_part_id = delivery_horizons.canonical_part_id
-            and trend_lines.supplier_id = delivery_horizons.supplier_id
+        on {{ keys_match('trend_lines', 'delivery_horizons', part_supplier_key()) }}
     where
         trend_lines.order_date >= trend_lines.trend_window_start_date
         and {{ dbt.datediff('trend_lines.order_date', 'trend_lines.trend_window_end_date', 'day') }}
@@ -273,9 +271,7 @@ joined as (
         ) as has_lead_time_shift
     from periods
     left join best_splits
-        on
-            periods.canonical_part_id = best_splits.canonical_part_id
-            and periods.supplier_id = best_splits.supplier_id
+        on {{ keys_match('periods', 'best_splits', part_supplier_key()) }}
 
 ),
 

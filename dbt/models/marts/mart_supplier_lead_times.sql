@@ -333,25 +333,17 @@ joined as (
     from part_suppliers
     cross join reference_dates
     left join line_statistics
-        on
-            part_suppliers.canonical_part_id = line_statistics.canonical_part_id
-            and part_suppliers.supplier_id = line_statistics.supplier_id
+        on {{ keys_match('part_suppliers', 'line_statistics', part_supplier_key()) }}
     left join purchasing_info
-        on
-            part_suppliers.canonical_part_id = purchasing_info.canonical_part_id
-            and part_suppliers.supplier_id = purchasing_info.supplier_id
+        on {{ keys_match('part_suppliers', 'purchasing_info', part_supplier_key()) }}
     left join mrp_planned
         on part_suppliers.canonical_part_id = mrp_planned.canonical_part_id
     left join parts
         on part_suppliers.canonical_part_id = parts.canonical_part_id
     left join recent_lines
-        on
-            part_suppliers.canonical_part_id = recent_lines.canonical_part_id
-            and part_suppliers.supplier_id = recent_lines.supplier_id
+        on {{ keys_match('part_suppliers', 'recent_lines', part_supplier_key()) }}
     left join lead_time_trends
-        on
-            part_suppliers.canonical_part_id = lead_time_trends.canonical_part_id
-            and part_suppliers.supplier_id = lead_time_trends.supplier_id
+        on {{ keys_match('part_suppliers', 'lead_time_trends', part_supplier_key()) }}
 
 ),
 

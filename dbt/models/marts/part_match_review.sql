@@ -94,9 +94,7 @@ manufacturer_part_keys as (
         {{ normalize_part_number('items.manufacturer_part_number') }} as manufacturer_part_key
     from items
     inner join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and items.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('items', 'erp') }}
     where {{ normalize_part_number('items.manufacturer_part_number') }} is not null
 
 ),
@@ -146,9 +144,7 @@ block_pairs as (
         part_a.block_type
     from blocks_sized as part_a
     inner join blocks_sized as part_b
-        on
-            part_a.block_type = part_b.block_type
-            and part_a.block_value = part_b.block_value
+        on {{ keys_match('part_a', 'part_b', ['block_type', 'block_value']) }}
             and part_a.canonical_part_id < part_b.canonical_part_id
     where part_a.block_size between 2 and 50
 
@@ -220,9 +216,7 @@ scored as (
     inner join part_features as features_b
         on pairs.part_id_b = features_b.canonical_part_id
     left join shared_suppliers
-        on
-            pairs.part_id_a = shared_suppliers.part_id_a
-            and pairs.part_id_b = shared_suppliers.part_id_b
+        on {{ keys_match('pairs', 'shared_suppliers', ['part_id_a', 'part_id_b']) }}
 
 ),
 

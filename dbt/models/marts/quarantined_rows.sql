@@ -69,9 +69,7 @@ po_line_flags as (
         ) as is_promised_before_order
     from purchase_order_lines
     inner join po_line_lead_times
-        on
-            purchase_order_lines.po_number = po_line_lead_times.po_number
-            and purchase_order_lines.po_line = po_line_lead_times.po_line
+        on {{ keys_match('purchase_order_lines', 'po_line_lead_times', po_line_key()) }}
 
 ),
 
@@ -121,9 +119,7 @@ movement_flags as (
         netted_receipts.is_future_dated
     from netted_receipts
     left join purchase_order_lines
-        on
-            netted_receipts.po_number = purchase_order_lines.po_number
-            and netted_receipts.po_line = purchase_order_lines.po_line
+        on {{ keys_match('netted_receipts', 'purchase_order_lines', po_line_key()) }}
 
 ),
 
@@ -188,9 +184,7 @@ po_lines_receipt_before_order as (
         po_lines.row_json
     from po_lines
     left join early_movements
-        on
-            po_lines.po_number = early_movements.po_number
-            and po_lines.po_line = early_movements.po_line
+        on {{ keys_match('po_lines', 'early_movements', po_line_key()) }}
     where po_lines.exclusion_reason = 'receipt_before_order_date'
 
 ),
@@ -322,9 +316,7 @@ final as (
     from unioned
     cross join reference_dates
     left join part_aliases
-        on
-            part_aliases.source_system = 'erp'
-            and unioned.part_number = part_aliases.source_part_number
+        on {{ part_alias_match('unioned', 'erp') }}
 
 )
 

@@ -37,12 +37,7 @@ drifting_suppliers as (
             ['drift_days', 'number', 'drift_vs_erp_days'],
             ['recommended_lead_time_days', 'number'],
             ['recommended_lead_time_quantile', 'number'],
-            ['recommended_lead_time_ci_low_days', 'number'],
-            ['recommended_lead_time_ci_high_days', 'number'],
-            ['is_recommendation_confident', 'boolean'],
-            ['window_start', 'string', 'lead_time_window_start_date'],
-            ['window_end', 'string', 'lead_time_window_end_date'],
-            ['lead_time_summary', 'string'],
+        ] + lead_time_recommendation_evidence() + [
             ['lead_time_trend', 'string'],
             ['has_lead_time_shift', 'boolean'],
             ['change_point_date', 'string'],

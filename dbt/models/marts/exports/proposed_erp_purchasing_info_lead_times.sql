@@ -47,9 +47,7 @@ drifting as (
         {{ lead_time_change_confidence('supplier_lead_times') }} as confidence
     from supplier_lead_times
     inner join purchasing_info
-        on
-            supplier_lead_times.canonical_part_id = purchasing_info.canonical_part_id
-            and supplier_lead_times.supplier_id = purchasing_info.supplier_id
+        on {{ keys_match('supplier_lead_times', 'purchasing_info', part_supplier_key()) }}
     where
         supplier_lead_times.is_drifting_vs_erp
         -- a recommendation whose confidence interval is unbounded or too wide proposes nothing
@@ -66,10 +64,10 @@ final as (
             "'erp_purchasing_info'", "'planned_lead_time_days'", 'drifting.part_number',
             'drifting.supplier_id'
         ]) }} as change_id,
-        {{ surrogate_key([
-            "'lead_time_drift'", "'erp'", 'drifting.canonical_part_id', 'drifting.supplier_id',
-            'cast(null as ' ~ dbt.type_string() ~ ')', 'cast(null as ' ~ dbt.type_string() ~ ')'
-        ]) }} as finding_id,
+        {{ finding_id(
+            "'lead_time_drift'", "'erp'", 'drifting.canonical_part_id',
+            supplier_id='drifting.supplier_id'
+        ) }} as finding_id,
         'ERP' as target_system,
         'purchasing_info' as target_table,
         'planned_lead_time_days' as target_field,

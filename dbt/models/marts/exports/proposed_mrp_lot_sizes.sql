@@ -41,10 +41,10 @@ final as (
             "'mrp_parameters'", 'conflicts.proposed_lot_size_field', 'conflicts.mrp_part_number',
             'conflicts.plant'
         ]) }} as change_id,
-        {{ surrogate_key([
+        {{ finding_id(
             "'order_policy_conflict'", "'mrp_lot_size'", 'conflicts.canonical_part_id',
-            'conflicts.supplier_id', 'conflicts.plant', 'cast(null as ' ~ dbt.type_string() ~ ')'
-        ]) }} as finding_id,
+            supplier_id='conflicts.supplier_id', plant='conflicts.plant'
+        ) }} as finding_id,
         'MRP' as target_system,
         'mrp_parameters' as target_table,
         conflicts.proposed_lot_size_field as target_field,

@@ -69,11 +69,10 @@ final as (
             "'mrp_parameters'", "'planned_lead_time_days'", 'plant_changes.part_number',
             'plant_changes.plant'
         ]) }} as change_id,
-        {{ surrogate_key([
+        {{ finding_id(
             "'lead_time_drift'", "'mrp'", 'plant_changes.canonical_part_id',
-            'plant_changes.supplier_id', 'cast(null as ' ~ dbt.type_string() ~ ')',
-            'cast(null as ' ~ dbt.type_string() ~ ')'
-        ]) }} as finding_id,
+            supplier_id='plant_changes.supplier_id'
+        ) }} as finding_id,
         'MRP' as target_system,
         'mrp_parameters' as target_table,
         'planned_lead_time_days' as target_field,

@@ -47,11 +47,9 @@ final as (
         {{ surrogate_key([
             "'mrp_parameters'", "'safety_stock_qty'", 'mrp_part_number', 'plant'
         ]) }} as change_id,
-        {{ surrogate_key([
-            "'safety_stock_deviation'", "'mrp_parameters'", 'canonical_part_id',
-            'cast(null as ' ~ dbt.type_string() ~ ')', 'plant',
-            'cast(null as ' ~ dbt.type_string() ~ ')'
-        ]) }} as finding_id,
+        {{ finding_id(
+            "'safety_stock_deviation'", "'mrp_parameters'", 'canonical_part_id', plant='plant'
+        ) }} as finding_id,
         'MRP' as target_system,
         'mrp_parameters' as target_table,
         'safety_stock_qty' as target_field,
