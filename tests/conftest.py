@@ -14,11 +14,13 @@ Whole-pipeline runs cost 25-60 s each (Dagster start, a dbt build of ~300 nodes,
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+import duckdb
+import pandas as pd
 import pytest
 
 from dagster_project.runtime.settings import DECISIONS_DIR, Settings, get_settings
@@ -63,6 +65,28 @@ def point_settings_at(monkeypatch: pytest.MonkeyPatch, root: Path) -> Settings:
     settings = get_settings()
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+Quality = TypeVar("Quality")
+
+
+def query(database: Path, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    """The rows of `sql` on a DuckDB file opened read-only, and closed (a run may write it next)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def query_frame(database: Path, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+    """`query` as a DataFrame."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params).df()
+
+
+def shown(quality: Quality, capsys: pytest.CaptureFixture[str]) -> Quality:
+    """A ground-truth measurement (tooling/*_quality.py), its summary printed in the test output."""
+    with capsys.disabled():
+        print(f"\n{quality.summary()}")  # type: ignore[attr-defined]
+    return quality
 
 
 @contextmanager

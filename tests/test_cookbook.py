@@ -21,6 +21,7 @@ import pytest
 from dagster_project.cli import RunReport
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.warehouse.change_sets import write_change_sets
+from tests.conftest import shown
 from tooling.planning_quality import measure
 
 COOKBOOK = DBT_PROJECT_DIR / "cookbook.md"
@@ -90,9 +91,7 @@ def test_change_sets_are_written_next_to_the_serving_database(published):
 
 def test_planning_marts_find_what_the_generator_injected(published, capsys):
     settings, _ = published
-    quality = measure(settings.serving_db, settings.truth_dir)
-    with capsys.disabled():
-        print(f"\n{quality.summary()}")
+    quality = shown(measure(settings.serving_db, settings.truth_dir), capsys)
     assert quality.po_line_agreement == 1.0
     detections = quality.detections
     for exact in ("stale", "false_availability", "order_policy_lot", "order_policy_po"):

@@ -20,7 +20,7 @@ import pytest
 from dagster_project.cli import RunReport, main, run_pipeline
 from dagster_project.runtime.settings import Settings
 from dagster_project.warehouse.kept_history import FINDING_HISTORY
-from tests.conftest import demo_pipeline, private_copy
+from tests.conftest import demo_pipeline, private_copy, query, query_frame
 
 pytestmark = pytest.mark.e2e  # several whole-job runs (make test-e2e)
 
@@ -35,20 +35,17 @@ def shared_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, RunR
 
 
 def worklist(settings: Settings) -> dict[str, dict]:
-    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
-        frame = con.execute("select * from marts.mart_master_data_exceptions").df()
+    frame = query_frame(settings.serving_db, "select * from marts.mart_master_data_exceptions")
     return {row["finding_id"]: row for row in frame.to_dict("records")}
 
 
 def history(settings: Settings) -> dict[str, dict]:
-    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
-        frame = con.execute("select * from marts.mart_finding_history").df()
+    frame = query_frame(settings.serving_db, "select * from marts.mart_finding_history")
     return {row["finding_id"]: row for row in frame.to_dict("records")}
 
 
 def kept_history(settings: Settings) -> list[tuple]:
-    with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
-        return con.execute(f"select * from {FINDING_HISTORY.store} order by finding_id").fetchall()
+    return query(settings.pipeline_db, f"select * from {FINDING_HISTORY.store} order by finding_id")
 
 
 def stale_parameter_row(settings: Settings, finding: dict) -> dict:
@@ -173,12 +170,12 @@ def test_review_decisions_through_the_command_take_effect_on_the_next_run(
     shared_run, monkeypatch, tmp_path
 ):
     settings = private_copy(monkeypatch, shared_run[0], tmp_path / "home")
-    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
-        pairs = con.execute(
-            "select match_review_id, part_id_a, part_id_b, part_number_a, part_number_b "
-            "from marts.part_match_review where review_status = 'proposed' "
-            "order by score desc, match_review_id"
-        ).fetchall()
+    pairs = query(
+        settings.serving_db,
+        "select match_review_id, part_id_a, part_id_b, part_number_a, part_number_b "
+        "from marts.part_match_review where review_status = 'proposed' "
+        "order by score desc, match_review_id",
+    )
     accepted = pairs[0]
     rejected = next(p for p in pairs[1:] if not {p[1], p[2]} & {accepted[1], accepted[2]})
     finding = next(iter(sorted(worklist(settings))))
@@ -214,16 +211,17 @@ def test_review_decisions_through_the_command_take_effect_on_the_next_run(
 
 def test_a_proposal_carried_by_a_later_extract_is_applied(shared_run, monkeypatch, tmp_path):
     settings = private_copy(monkeypatch, shared_run[0], tmp_path / "home")
-    with duckdb.connect(str(settings.serving_db), read_only=True) as con:
-        proposals = con.execute(
-            "select s.part_number, s.plant, s.proposed_value, c.proposal_id "
-            "from marts.proposed_mrp_safety_stocks as s "
-            "inner join marts.mart_change_set_status as c using (change_id) "
-            "where c.status = 'outstanding' order by s.part_number, s.plant"
-        ).fetchall()
-        outstanding = con.execute(
-            "select count(*) from marts.mart_change_set_status where status = 'outstanding'"
-        ).fetchone()[0]
+    proposals = query(
+        settings.serving_db,
+        "select s.part_number, s.plant, s.proposed_value, c.proposal_id "
+        "from marts.proposed_mrp_safety_stocks as s "
+        "inner join marts.mart_change_set_status as c using (change_id) "
+        "where c.status = 'outstanding' order by s.part_number, s.plant",
+    )
+    [(outstanding,)] = query(
+        settings.serving_db,
+        "select count(*) from marts.mart_change_set_status where status = 'outstanding'",
+    )
     assert proposals and outstanding >= len(proposals)
     part_number, plant, proposed, proposal_id = proposals[0]
     with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:

@@ -20,7 +20,7 @@ from dagster_project import definitions
 from dagster_project.cli import RunReport, print_summary, run_pipeline, write_site
 from dagster_project.defs.contracts.checks import build_mart_checks
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
-from tests.conftest import demo_pipeline, private_copy
+from tests.conftest import demo_pipeline, private_copy, shown
 from tooling.part_numbers import canonical_part_id, normalize_part_number
 from tooling.reconciliation_quality import measure
 
@@ -145,9 +145,7 @@ def test_bad_extract_blocks_and_leaves_serving_untouched(own_run, tmp_path):
 
 def test_part_reconciliation_quality_against_ground_truth(pipeline_run, capsys):
     settings, _ = pipeline_run
-    quality = measure(settings.serving_db, settings.truth_dir)
-    with capsys.disabled():
-        print(f"\n{quality.summary()}")
+    quality = shown(measure(settings.serving_db, settings.truth_dir), capsys)
     assert quality.merge_precision == 1.0
     assert quality.recall >= 0.95
     assert quality.true_pairs > 0 and quality.merged_pairs > 0

@@ -25,6 +25,7 @@ import pytest
 
 from dagster_project.mapping.apply import apply_mapping
 from dagster_project.mapping.config import load_mapping
+from tests.conftest import query_frame
 from tests.dbt_harness import build_with_upstream, load_landing
 from tooling.part_numbers import canonical_part_id, normalize_part_number
 
@@ -154,14 +155,14 @@ def test_every_line_has_the_pandas_lead_time(usaid_db):
 
 def test_statistics_per_part_and_supplier_match_numpy(usaid_db):
     expected = reference_statistics(reference_lines())
-    with duckdb.connect(str(usaid_db), read_only=True) as con:
-        mart = con.execute(
-            "select canonical_part_id, supplier_id, n_lines, mean_lead_time_days, "
-            "median_lead_time_days, p90_lead_time_days, stddev_lead_time_days, "
-            "min_lead_time_days, max_lead_time_days, on_time_rate, quantile_lead_time_days, "
-            "recommended_lead_time_days, low_confidence, lead_time_window_end_date "
-            "from marts.mart_supplier_lead_times where n_lines > 0"
-        ).df().set_index(["canonical_part_id", "supplier_id"])
+    mart = query_frame(
+        usaid_db,
+        "select canonical_part_id, supplier_id, n_lines, mean_lead_time_days, "
+        "median_lead_time_days, p90_lead_time_days, stddev_lead_time_days, "
+        "min_lead_time_days, max_lead_time_days, on_time_rate, quantile_lead_time_days, "
+        "recommended_lead_time_days, low_confidence, lead_time_window_end_date "
+        "from marts.mart_supplier_lead_times where n_lines > 0",
+    ).set_index(["canonical_part_id", "supplier_id"])
     assert len(mart) > 100
     joined = assert_statistics_match(mart, expected)
     assert (joined.low_confidence == (joined.n_lines < 3)).all()

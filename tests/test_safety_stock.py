@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from dagster_project.ingest.extracts import ensure_raw_schema
+from tests.conftest import query
 from tests.dbt_harness import build_with_upstream
 
 WEEKLY_DEMAND = (2000.0, 2500.0, 3000.0)  # mean 2,500, sample sd 500
@@ -92,14 +93,14 @@ def test_textbook_example_through_dbt(tmp_path):
         tmp_path,
         vars_yaml=f"{{service_level: {SERVICE_LEVEL}}}",
     )
-    with duckdb.connect(str(database), read_only=True) as con:
-        row = con.execute(
-            "select service_level, z, mean_daily_demand, stddev_daily_demand, "
-            "lead_time_basis, lead_time_mean_days, lead_time_stddev_days, "
-            "recommended_safety_stock, recommended_safety_stock_qty, recommended_reorder_point, "
-            "current_safety_stock, is_safety_stock_deviation "
-            "from marts.mart_safety_stock_review"
-        ).fetchall()
+    row = query(
+        database,
+        "select service_level, z, mean_daily_demand, stddev_daily_demand, "
+        "lead_time_basis, lead_time_mean_days, lead_time_stddev_days, "
+        "recommended_safety_stock, recommended_safety_stock_qty, recommended_reorder_point, "
+        "current_safety_stock, is_safety_stock_deviation "
+        "from marts.mart_safety_stock_review",
+    )
     assert len(row) == 1
     (level, z, d, sigma_d, basis, lead_time, lead_time_sd, ss, ss_qty, reorder_point,
      current, deviation) = row[0]

@@ -76,10 +76,9 @@
 #}
 {% macro lead_time_drift_severity(system) -%}
     case
-        when
-            abs(drift_vs_{{ system }}_days) > 2 * {{ var('lead_time_drift_tolerance_days') }}
-            and abs(drift_vs_{{ system }}_days)
-            > 2 * {{ var('lead_time_drift_tolerance_ratio') }} * {{ system }}_planned_lead_time_days
+        when {{ exceeds_drift_tolerance(
+                'drift_vs_' ~ system ~ '_days', system ~ '_planned_lead_time_days', times=2
+            ) }}
             then 'high'
         else 'medium'
     end

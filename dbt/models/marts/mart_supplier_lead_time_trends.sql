@@ -263,10 +263,10 @@ joined as (
             as has_trend_evidence,
         coalesce(
             abs(best_splits.change_point_z) >= {{ var('change_point_min_z') }}
-            and abs(best_splits.median_after - best_splits.median_before)
-            > {{ var('lead_time_drift_tolerance_days') }}
-            and abs(best_splits.median_after - best_splits.median_before)
-            > {{ var('lead_time_drift_tolerance_ratio') }} * best_splits.median_before,
+            and {{ exceeds_drift_tolerance(
+                'best_splits.median_after - best_splits.median_before',
+                'best_splits.median_before',
+            ) }},
             false
         ) as has_lead_time_shift
     from periods
@@ -297,9 +297,9 @@ final as (
         case
             when not has_trend_evidence then 'insufficient_data'
             when
-                abs(recent_vs_earlier_median_days) > {{ var('lead_time_drift_tolerance_days') }}
-                and abs(recent_vs_earlier_median_days)
-                > {{ var('lead_time_drift_tolerance_ratio') }} * earlier_median_lead_time_days
+                {{ exceeds_drift_tolerance(
+                    'recent_vs_earlier_median_days', 'earlier_median_lead_time_days'
+                ) }}
                 then case when recent_vs_earlier_median_days > 0 then 'slower' else 'faster' end
             else 'stable'
         end as lead_time_trend,

@@ -181,27 +181,13 @@ line_statistics as (
         supplier_id,
         count(*) as n_lines,
         count(case when short_closed then 1 end) as n_short_closed_lines,
-        avg(cast(lead_time_days as double)) as mean_lead_time_days,
-        {{ percentile_cont('lead_time_days', 0.5) }} as median_lead_time_days,
+        {{ lead_time_distribution('lead_time_days') }},
         {{ percentile_cont('lead_time_days', 0.25) }} as p25_lead_time_days,
         {{ percentile_cont('lead_time_days', 0.75) }} as p75_lead_time_days,
-        {{ percentile_cont('lead_time_days', 0.9) }} as p90_lead_time_days,
-        {{ percentile_cont('lead_time_days', var('recommended_lead_time_quantile')) }}
-            as quantile_lead_time_days,
-        stddev_samp(lead_time_days) as stddev_lead_time_days,
-        min(lead_time_days) as min_lead_time_days,
-        max(lead_time_days) as max_lead_time_days,
         avg(on_time) as on_time_rate,
         min(completion_date) as first_completion_date,
         max(completion_date) as last_completion_date,
-        avg(cast(lead_time_working_days as double)) as mean_lead_time_working_days,
-        {{ percentile_cont('lead_time_working_days', 0.5) }} as median_lead_time_working_days,
-        {{ percentile_cont('lead_time_working_days', 0.9) }} as p90_lead_time_working_days,
-        {{ percentile_cont('lead_time_working_days', var('recommended_lead_time_quantile')) }}
-            as quantile_lead_time_working_days,
-        stddev_samp(lead_time_working_days) as stddev_lead_time_working_days,
-        min(lead_time_working_days) as min_lead_time_working_days,
-        max(lead_time_working_days) as max_lead_time_working_days,
+        {{ lead_time_distribution('lead_time_working_days') }},
         -- lines sorted by lead time: x(l) is the longest lead time of the ranks up to l, x(u)
         -- the shortest of the ranks from u on
         max(
@@ -398,18 +384,18 @@ final as (
         quantile_lead_time_days,
         coalesce(
             not low_confidence
-            and abs(median_lead_time_days - erp_planned_lead_time_days)
-            > {{ var('lead_time_drift_tolerance_days') }}
-            and abs(median_lead_time_days - erp_planned_lead_time_days)
-            > {{ var('lead_time_drift_tolerance_ratio') }} * erp_planned_lead_time_days,
+            and {{ exceeds_drift_tolerance(
+                'median_lead_time_days - erp_planned_lead_time_days',
+                'erp_planned_lead_time_days',
+            ) }},
             false
         ) as is_drifting_vs_erp,
         coalesce(
             not low_confidence
-            and abs(median_lead_time_days - mrp_planned_lead_time_days)
-            > {{ var('lead_time_drift_tolerance_days') }}
-            and abs(median_lead_time_days - mrp_planned_lead_time_days)
-            > {{ var('lead_time_drift_tolerance_ratio') }} * mrp_planned_lead_time_days,
+            and {{ exceeds_drift_tolerance(
+                'median_lead_time_days - mrp_planned_lead_time_days',
+                'mrp_planned_lead_time_days',
+            ) }},
             false
         ) as is_drifting_vs_mrp,
         mrp_planned_lead_time_days_min,
