@@ -176,8 +176,8 @@ flagged as (
                 coalesce(
                     case
                         when
-                            previous.po_number <> movements.po_number
-                            or previous.po_line <> movements.po_line
+                            previous.po_number is distinct from movements.po_number
+                            or previous.po_line is distinct from movements.po_line
                             then previous.{{ column }}
                     end,
                     previous.moved_from_{{ column }}
