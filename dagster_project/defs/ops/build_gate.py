@@ -89,39 +89,35 @@ class BuildGate:
 def open_build_gate(
     context: dg.AssetExecutionContext, warehouse: Warehouse, dbt_args: Sequence[str]
 ) -> BuildGate:
+    """Decide, on one connection, whether dbt builds (and from scratch) and record it.
+
+    A selection of models always builds and records no fingerprint; a whole build with the
+    inputs of the last published one records ``unchanged``; any build records
+    ``build_started`` first (build_state.full_refresh_reason).
+    """
     force = context.run.tags.get(FORCE_TAG, "").lower() == "true"
     digest = build_state.dbt_project_digest(DBT_PROJECT_DIR)
+    current: str | None = None
+    last: build_state.Published | None = None
     with warehouse.connect() as con:
         reason = "the run was forced" if force else build_state.full_refresh_reason(con, digest)
-    full_refresh = reason is not None
-    if context.is_subset:
-        _build_starts(context, warehouse, reason)
-        return BuildGate(context, warehouse, None, None, None, full_refresh)
-    with warehouse.connect() as con:
-        current = build_state.fingerprint(
-            con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args, get_settings().decisions_dir
-        )
-        last = None if force else build_state.unchanged_since(con, current, warehouse.serving_path)
+        if not context.is_subset:
+            current = build_state.fingerprint(
+                con, DBT_PROJECT_DIR, EXPECTATIONS_DIR, dbt_args, get_settings().decisions_dir
+            )
+            if not force:
+                last = build_state.unchanged_since(con, current, warehouse.serving_path)
         if last is not None:
             build_state.record(con, context.run_id, "unchanged", current, ref_run_id=last.run_id)
+        else:
+            build_state.record(con, context.run_id, "build_started")
     if last is not None:
         context.log.info(
             f"nothing new since run {last.run_id} (published {last.at:%Y-%m-%d %H:%M} UTC): "
             "no dbt build, mart contracts, publish or site; serving database unchanged"
         )
-    else:
-        _build_starts(context, warehouse, reason)
-    return BuildGate(context, warehouse, current, last, digest, full_refresh)
-
-
-def _build_starts(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, full_refresh_reason: str | None
-) -> None:
-    """Record that dbt is about to build: until a whole build records ``built``, the next one
-    rebuilds the incremental models from scratch (build_state.full_refresh_reason)."""
-    if full_refresh_reason is not None:
-        context.log.info(
-            f"incremental models rebuilt from scratch (--full-refresh): {full_refresh_reason}"
-        )
-    with warehouse.connect() as con:
-        build_state.record(con, context.run_id, "build_started")
+    elif reason is not None:
+        context.log.info(f"incremental models rebuilt from scratch (--full-refresh): {reason}")
+    if context.is_subset:
+        return BuildGate(context, warehouse, None, None, None, reason is not None)
+    return BuildGate(context, warehouse, current, last, digest, reason is not None)
