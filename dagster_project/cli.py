@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import os
 import shutil
 import sys
 import uuid
@@ -53,27 +52,11 @@ from dagster_project.ingest.load_log import (
     retract,
 )
 from dagster_project.progress import DBT_STEP, RunProgress
+from dagster_project.runtime.run_history import prepare_dagster_home
 from dagster_project.runtime.run_lock import Holder, PipelineBusy, PipelineLock, lock_path_for
 from dagster_project.runtime.settings import Settings, get_settings
 from dagster_project.warehouse.build_state import run_outcome
 
-DAGSTER_YAML_MARKER = "# Written by plansignal"
-DAGSTER_YAML = f"""\
-{DAGSTER_YAML_MARKER}: local run history for `make run`, `make ui` and the tests.
-# Remove the first line to keep your own edits; otherwise plansignal rewrites this file.
-telemetry:
-  enabled: false
-# One pipeline run at a time for runs Dagster launches (schedule, sensor, UI); runs of
-# `make run` take the same pipeline lock (dagster_project/runtime/run_lock.py).
-run_queue:
-  max_concurrent_runs: 1
-# A run whose worker died is failed after 12 h at the latest, so it cannot hold the one-run
-# queue forever; the next run that takes the pipeline lock fails it at once.
-run_monitoring:
-  enabled: true
-  max_runtime_seconds: 43200
-  max_resume_run_attempts: 0
-"""
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the pipeline lock; try again later
 
 
@@ -102,16 +85,6 @@ class RunReport:
         if self.exit_code:
             return "failed"
         return "published" if self.published else "nothing new"
-
-
-def prepare_dagster_home(settings: Settings) -> None:
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = settings.dagster_home / "dagster.yaml"
-    current = config.read_text(encoding="utf-8") if config.exists() else None
-    # Ours and out of date (or missing): rewrite. Someone else's: leave it alone.
-    if current is None or (current.startswith(DAGSTER_YAML_MARKER) and current != DAGSTER_YAML):
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
 def run_log_path(settings: Settings) -> Path:

@@ -37,13 +37,14 @@ import duckdb
 import psutil
 import pytest
 
-from dagster_project.cli import DAGSTER_YAML, EXIT_BUSY, RunReport, main, run_pipeline
+from dagster_project.cli import EXIT_BUSY, RunReport, main, run_pipeline
 from dagster_project.defs.ingest.assets import raw_assets
 from dagster_project.defs.ops.automation import check_dead_run, evaluate_landing
 from dagster_project.ingest.landing_contract import LANDING_TABLES
 from dagster_project.ingest.load_log import ensure_load_log
 from dagster_project.resources import Warehouse
 from dagster_project.runtime.faults import CRASH_ENV
+from dagster_project.runtime.run_history import dagster_yaml, prepare_dagster_home
 from dagster_project.runtime.run_lock import PipelineBusy, PipelineLock, lock_path_for, read_holder
 from dagster_project.runtime.settings import REPO_ROOT, Settings
 from dagster_project.warehouse import build_state
@@ -417,19 +418,44 @@ def test_definitions_carry_schedule_sensor_and_watchdog() -> None:
 
 
 def test_instance_queues_one_run_at_a_time(tmp_settings: Settings) -> None:
-    from dagster_project.cli import prepare_dagster_home
 
     config = tmp_settings.dagster_home / "dagster.yaml"
     tmp_settings.dagster_home.mkdir(parents=True)
     config.write_text("# Written by plansignal: an older version\ntelemetry:\n  enabled: false\n")
     prepare_dagster_home(tmp_settings)
-    assert config.read_text() == DAGSTER_YAML  # ours: brought up to date
+    assert config.read_text() == dagster_yaml(tmp_settings.dagster_home)  # ours: brought up to date
     with dg.DagsterInstance.from_config(str(tmp_settings.dagster_home)) as instance:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
         assert instance.run_monitoring_enabled
     config.write_text("telemetry:\n  enabled: true\n")
     prepare_dagster_home(tmp_settings)
     assert config.read_text() == "telemetry:\n  enabled: true\n"  # someone's own: kept
+
+
+def test_run_history_written_with_pooled_connections_reads_as_dagsters_own(
+    tmp_settings: Settings,
+) -> None:
+    """The home's event log keeps one engine per file (run_history.py); the files are Dagster's
+    own, so a UI or daemon on Dagster's default storage reads the same runs."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from dagster_project.runtime.run_history import PooledSqliteEventLogStorage
+
+    @dg.asset
+    def probe() -> int:
+        return 1
+
+    prepare_dagster_home(tmp_settings)
+    with dg.DagsterInstance.from_config(str(tmp_settings.dagster_home)) as instance:
+        assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+        runs = [dg.materialize([probe], instance=instance).run_id for _ in range(5)]
+        instance.delete_run(runs[0])
+    plain = SqliteEventLogStorage(str(tmp_settings.dagster_home / "history" / "runs"))
+    for run_id in runs[1:]:
+        records = plain.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        assert [r.asset_key for r in records] == [dg.AssetKey("probe")]
+    assert not plain.get_logs_for_run(runs[0])
 
 
 # --------------------------------------------------------------------------- pipeline runs
