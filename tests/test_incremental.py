@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from dagster_project.cli import run_log_path, run_pipeline
+from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.ingest.load_log import RETRACTED_BY_COMMAND, find_extracts, retract
 from tests.conftest import point_settings_at
 from tests.dbt_harness import load_landing, run_dbt
@@ -140,6 +141,9 @@ def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path,
     generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
     first = run_pipeline(settings)
     assert first.exit_code == 0 and first.published
+    # The site's dbt docs started from the build's parse state, on the home's first run too.
+    docs_log = dbt_docs_target(settings.pipeline_db) / "dbt.log"
+    assert "Unable to do partial parsing" not in docs_log.read_text()
     next_day(settings.landing_dir)
     daily = run_pipeline(settings)
     assert daily.exit_code == 0 and daily.published and not daily.unchanged_since

@@ -80,7 +80,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             yield from gate.stream(invocation)
             # The site's dbt docs describe this build, compiled SQL included (defs/site).
             keep_build_manifest(invocation.target_path / "manifest.json", warehouse.pipeline_path)
-            keep_partial_parse(invocation.target_path)
+            keep_partial_parse(invocation.target_path, warehouse.pipeline_path)
         finally:
             # If event handling fails mid-stream, dbt must not live on holding the database lock.
             if invocation.process.poll() is None:
@@ -114,19 +114,21 @@ def keep_build_manifest(manifest: Path, pipeline_db: Path) -> None:
 # 6 s in full, under 3 s partially. dagster-dbt starts each invocation from the state in
 # dbt/target, which `dbt parse` wrote when the manifest was last stale, maybe for another
 # database (a test's, another home's): then every build parsed in full. Each build's own state
-# replaces it, so the next build of the same home parses partially.
+# replaces it, so the next build of the same home parses partially; the site's `dbt docs
+# generate` starts from it too, also on a home's first run.
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
-def keep_partial_parse(invocation_target: Path) -> None:
-    """Make this invocation's saved parse state the one the next invocation starts from."""
+def keep_partial_parse(invocation_target: Path, pipeline_db: Path) -> None:
+    """Make this build's saved parse state the one the next build and the docs start from."""
     saved = invocation_target / PARTIAL_PARSE
     if not saved.is_file():
         return
-    shared = dbt_project().manifest_path.parent / PARTIAL_PARSE
-    partial = shared.with_name(f".{PARTIAL_PARSE}.{uuid.uuid4().hex}")
-    shutil.copyfile(saved, partial)
-    os.replace(partial, shared)  # whole or not at all for an invocation starting meanwhile
+    for folder in (dbt_project().manifest_path.parent, dbt_docs_target(pipeline_db)):
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{PARTIAL_PARSE}.{uuid.uuid4().hex}"
+        shutil.copyfile(saved, partial)
+        os.replace(partial, folder / PARTIAL_PARSE)  # whole, for an invocation starting now
 
 
 # dagster-dbt gives every invocation its own target folder (about 14 MB: manifest, compiled
