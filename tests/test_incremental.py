@@ -41,7 +41,6 @@ DAY_BEFORE, DAY_AFTER = "2026-10-31", "2026-11-02"
 INCREMENTAL = {
     "staging.stg_erp__goods_receipts": ("receipt_id",),
     "staging.stg_erp__purchase_order_lines": ("po_number", "po_line"),
-    "staging.stg_mrp__demand_history": ("part_number", "plant", "week_start"),
     "intermediate.int_goods_receipts__netted": ("receipt_id",),
     "intermediate.int_purchase_order_lines__lead_times": ("po_number", "po_line"),
 }
