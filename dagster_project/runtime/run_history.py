@@ -10,7 +10,7 @@ the UI and the daemon read what the CLI writes exactly as before.
 
 ``DAGSTER_HOME/dagster.yaml`` (written by :func:`prepare_dagster_home`) names this class, so
 ``make run``, ``make ui`` and the daemon all use it. Engines are kept for the few files written
-last (a long-lived daemon writes one file per run) and disposed before a file is deleted.
+last (a long-lived daemon writes one file per run), and disposed before `wipe` deletes files.
 """
 
 from __future__ import annotations
@@ -80,12 +80,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             while self._engines:
                 self._engines.popitem()[1].dispose()
 
-    def delete_events(self, run_id: str) -> None:
-        self._dispose_engines()  # the run's file is deleted: no connection may hold it
-        super().delete_events(run_id)
-
     def wipe(self) -> None:
-        self._dispose_engines()
+        self._dispose_engines()  # wipe deletes the run files: no connection may hold one
         super().wipe()
 
     def dispose(self) -> None:
