@@ -142,10 +142,15 @@ def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path,
     assert first.exit_code == 0 and first.published
     # The site's dbt docs started from the build's parse state, on the home's first run too.
     docs_log = dbt_docs_target(settings.pipeline_db) / "dbt.log"
-    assert "Unable to do partial parsing" not in docs_log.read_text()
+    first_docs_log = docs_log.read_text()
+    assert "Unable to do partial parsing" not in first_docs_log
     next_day(settings.landing_dir)
     daily = run_pipeline(settings)
     assert daily.exit_code == 0 and daily.published and not daily.unchanged_since
+    # A day of rows changes nothing dbt docs show: the page is kept, dbt docs did not run.
+    assert docs_log.read_text() == first_docs_log
+    site_dbt_docs = (settings.site_dir / "index.html").read_text(encoding="utf-8")
+    assert "unchanged since: same project, relations and columns" in site_dbt_docs
     # The first build left its parse state for the next (defs/dbt/assets.py keep_partial_parse):
     # dbt re-parsed only what changed, not the whole project (6 s in full).
     assert "Unable to do partial parsing" not in run_log_path(settings).read_text()

@@ -39,7 +39,13 @@ import pytest
 
 from dagster_project.cli import RunReport, write_site
 from dagster_project.defs.dbt.assets import dbt_docs_target
-from dagster_project.defs.site.assets import DBT_DOCS_PAGE
+from dagster_project.defs.site.assets import (
+    DBT_DOCS_INPUTS,
+    DBT_DOCS_PAGE,
+    dbt_docs_inputs,
+    generate_dbt_docs,
+)
+from dagster_project.resources.dbt import dbt_resource
 from dagster_project.runtime.settings import REPO_ROOT, Settings
 from dagster_project.site import build_site, details, evidence
 from dagster_project.site.pages import DETAIL_PAGES
@@ -296,6 +302,43 @@ def test_dbt_docs_are_copied_into_the_site(site_run):
     assert "mart_supplier_lead_times" in text and len(text) > 100_000
     # The build's own manifest is reused (dbt does not compile again): compiled SQL is there.
     assert 'select * from \\"pipeline\\".\\"staging\\".\\"stg_erp__goods_receipts\\"' in text
+
+
+class _DbtMustNotRun:
+    """Stands in for the dbt resource where the page must be reused: running dbt fails."""
+
+    def cli(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("dbt docs generate ran although nothing it shows had changed")
+
+
+def test_dbt_docs_are_generated_again_only_when_what_they_show_changed(site_run):
+    """The page is a function of the dbt project and the warehouse's columns, not of rows."""
+    pipeline_db = site_run.settings.pipeline_db
+    made = dbt_docs_target(pipeline_db)
+    with duckdb.connect(str(pipeline_db)) as con:
+        inputs = dbt_docs_inputs(con)
+        assert (made / DBT_DOCS_INPUTS).read_text(encoding="utf-8") == inputs
+        # New rows in a table: the same inputs, the same page, dbt does not run.
+        con.execute("insert into marts.part_aliases select * from marts.part_aliases limit 1")
+        assert dbt_docs_inputs(con) == inputs
+        page_before = (made / DBT_DOCS_PAGE).read_bytes()
+        reused = generate_dbt_docs(_DbtMustNotRun(), pipeline_db, inputs)  # type: ignore[arg-type]
+        assert reused.page == made / DBT_DOCS_PAGE and "unchanged since" in reused.note
+        assert (made / DBT_DOCS_PAGE).read_bytes() == page_before
+        con.execute("delete from marts.part_aliases where rowid = (select max(rowid) "
+                    "from marts.part_aliases)")
+        # A new column is in the catalog the page shows: other inputs, dbt runs again.
+        con.execute("alter table marts.part_aliases add column docs_probe integer")
+        changed = dbt_docs_inputs(con)
+    assert changed != inputs
+    try:
+        regenerated = generate_dbt_docs(dbt_resource(site_run.settings), pipeline_db, changed)
+        assert regenerated.page is not None and "unchanged" not in regenerated.note
+        assert "docs_probe" in regenerated.page.read_text(encoding="utf-8")
+        assert (made / DBT_DOCS_INPUTS).read_text(encoding="utf-8") == changed
+    finally:
+        with duckdb.connect(str(pipeline_db)) as con:
+            con.execute("alter table marts.part_aliases drop column docs_probe")
 
 
 def test_the_site_package_runs_no_process_and_no_dagster():
