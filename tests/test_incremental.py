@@ -28,7 +28,7 @@ from dagster_project.cli import run_log_path, run_pipeline
 from dagster_project.defs.dbt.assets import dbt_docs_target
 from dagster_project.ingest.load_log import RETRACTED_BY_COMMAND, find_extracts, retract
 from tests.conftest import point_settings_at
-from tests.dbt_harness import load_landing, run_dbt
+from tests.dbt_harness import build_with_upstream, load_landing, run_dbt
 from tests.spark_harness import compare, duckdb_table
 from tests.test_spark import MARTS
 from tooling.demo_data import generate
@@ -132,6 +132,42 @@ def test_incremental_builds_equal_full_rebuilds(landing: Path, tmp_path: Path) -
     full.unlink()
     full = full_build(day, tmp_path / "full", DAY_AFTER, retracted=retracted)
     assert differences(incremental, full) == []
+
+
+def test_the_incremental_key_test_finds_a_duplicate_that_a_build_writes(
+    landing: Path, tmp_path: Path
+) -> None:
+    """unique_incremental_key (dbt/macros/tests) reads only the newest build's keys, against
+    every row: a key the newest build wrote twice, or wrote while an earlier build's row
+    kept it, fails it; a table every row of which one build wrote is checked whole."""
+    database = tmp_path / "keys.duckdb"
+    load_landing(landing, database)
+    model = "staging.stg_erp__goods_receipts"
+    build_with_upstream(database, "stg_erp__goods_receipts", tmp_path)
+    key_test = ["test", "--select", "test_name:unique_incremental_key,stg_erp__goods_receipts"]
+
+    def passes() -> bool:
+        return run_dbt(database, key_test, tmp_path, check=False)
+
+    def add_copy_of_a_row(built: str) -> None:
+        with duckdb.connect(str(database)) as con:
+            con.execute(f"insert into {model} select * replace ({built} as built_at) "
+                        f"from {model} where receipt_id = (select min(receipt_id) from {model})")
+
+    def drop_copies() -> None:
+        with duckdb.connect(str(database)) as con:
+            con.execute(f"delete from {model} where rowid in (select rowid from {model} "
+                        "qualify row_number() over (partition by receipt_id order by rowid) > 1)")
+
+    assert passes()
+    add_copy_of_a_row("built_at")  # one build wrote every row: the whole table is checked
+    assert not passes()
+    drop_copies()
+    with duckdb.connect(str(database)) as con:  # the rows become an earlier build's
+        con.execute(f"update {model} set built_at = built_at - interval 1 day")
+    assert passes()
+    add_copy_of_a_row("built_at + interval 1 day")  # the newest build rewrote a kept key
+    assert not passes()
 
 
 @pytest.mark.e2e

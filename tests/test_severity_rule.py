@@ -114,6 +114,8 @@ def dbt_test_name(node: dict[str, Any]) -> str:
         argument = f"{column} -> {target}.{kwargs['field']}"
     elif test == "unique_combination_of_columns":
         argument = ", ".join(kwargs["combination_of_columns"])
+    elif test == "unique_incremental_key":
+        argument = ", ".join(kwargs["key_columns"])
     elif test == "expression_is_true":
         argument = " ".join(kwargs["expression"].split())
     else:
