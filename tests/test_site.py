@@ -749,6 +749,25 @@ def test_evidence_data_files_share_the_parts_by_their_ids_hash(site_run, sharded
     assert all(_fnv1a(pid) % len(files) == n for n, f in files.items() for pid in f["parts"])
 
 
+def test_evidence_data_files_hold_no_raw_line_separators(site_run, tmp_path):
+    """U+2028/U+2029 are valid in JSON but end a line for older JavaScript parsers: the data
+    files carry them escaped, and the page reads the text back unchanged."""
+    serving = tmp_path / "planning.duckdb"
+    shutil.copyfile(site_run.settings.serving_db, serving)
+    description = "hex bolt\u2028M8\u2029zinc"
+    with duckdb.connect(str(serving)) as con:
+        part = con.execute("select min(canonical_part_id) from marts.mart_master_data_exceptions"
+                           ).fetchone()[0]
+        con.execute("update marts.dim_parts set description = ? where canonical_part_id = ?",
+                    [description, part])
+    site = build_site(site_run.settings.pipeline_db, serving, tmp_path / "site", "escaped",
+                      validations=[]).parent
+    texts = [p.read_text(encoding="utf-8") for p in (site / "parts" / "data").glob("*.js")]
+    assert not any("\u2028" in t or "\u2029" in t for t in texts)
+    shown = [f["parts"][part]["part"] for f in _data_files(site).values() if part in f["parts"]]
+    assert shown and shown[0]["description"] == description
+
+
 def test_evidence_pages_work_from_file_urls_whichever_file_holds_the_part(sharded_site, browser):
     """Opened from disk (file://, no server), the page finds a part in each data file (the
     browser's hash agrees with DuckDB's), says so for an unknown part, and asks for a part

@@ -3,9 +3,9 @@
 parts/part.html?id=<canonical_part_id> holds no data: static/evidence.js loads the one data
 file that holds the part, parts/data/<n>.js, and draws the part's tables and charts from it.
 This module writes those files' text, in DuckDB, set-based (the pieces in `datafiles`): one
-JSON array per row, the rows of a section grouped per part, the parts' documents grouped into
-files of about SHARD_BYTES (string_agg). An HTML file per part, what the site wrote before,
-cost 2.5 ms and 27 KB each: 96 s at scale 100, 37 % of the run.
+JSON array per row, the rows of a section grouped per part (string_agg); the parts' documents
+are joined into files of about SHARD_BYTES as they are fetched. An HTML file per part, what
+the site wrote before, cost 2.5 ms and 27 KB each: 96 s at scale 100, 37 % of the run.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .datafiles import columns_of, json_rows, script_safe
+from .datafiles import columns_of, json_rows, script_safe_text
 
 # Per part on its evidence page:
 SCATTER_POINTS = 1500  # most recent completed PO lines plotted per part
@@ -42,6 +42,7 @@ class Evidence:
 # holds a part is FNV-1a (32 bit) over the code points of its canonical id, modulo the number
 # of files: evidence.js computes the same hash from the id in the page's address.
 SHARD_BYTES = 1_000_000
+FETCH_ROWS = 1_000  # parts' documents fetched at a time
 FNV_1A = """list_reduce(list_transform(string_split(canonical_part_id, ''), lambda c: unicode(c)),
     lambda h, c: (xor(h, c) * 16777619) % 4294967296, 2166136261::bigint)"""
 
@@ -151,12 +152,12 @@ def read_evidence(con: duckdb.DuckDBPyConnection) -> Evidence:
     sections = " || ".join(f"""',"{name}":' || coalesce(ev_{name}.rows, '[]')"""
                            for name in columns)
     joins = " ".join(f"left join ev_{name} using (canonical_part_id)" for name in columns)
-    doc = script_safe(f"""
+    doc = f"""
             to_json(canonical_part_id)::varchar || ':{{"part":' || json_object(
                 'canonical_part_id', canonical_part_id,
                 'canonical_part_number', d.canonical_part_number, 'description', d.description,
                 'procurement_type', d.procurement_type, 'status', d.status)::varchar
-            || ',"n_completed":' || coalesce(c.n, 0) || {sections} || '}}'""")
+            || ',"n_completed":' || coalesce(c.n, 0) || {sections} || '}}'"""
     con.execute(f"""
         create or replace temp table ev_docs as
         select canonical_part_id, {FNV_1A} as fnv, {doc} as doc
@@ -167,11 +168,27 @@ def read_evidence(con: duckdb.DuckDBPyConnection) -> Evidence:
         {joins}""")
     total = con.execute("select sum(strlen(doc)) from ev_docs").fetchone()[0] or 0
     shards = max(1, math.ceil(total / SHARD_BYTES))
-    files = dict(con.execute("""
-        select shard, 'plansignalEvidence({"shard":' || shard || ',"shards":' || $shards
-            || ',"columns":' || $columns || ',"parts":{' || string_agg(doc, ',') || '}});'
-            || chr(10)
-        from (select doc, fnv % $shards as shard from ev_docs)
-        group by shard order by shard""",
-        {"shards": shards, "columns": json.dumps(columns)}).fetchall())
+    # The parts' documents are joined into files here rather than by string_agg, and made
+    # script-safe once per file in Python (script_safe_text), where that is free for text
+    # without those characters: at scale 100 (333 MB of evidence) read_evidence took 6.1-6.2 s
+    # with both in SQL, 5.0-5.3 s this way, the same documents.
+    head = '"shards":' + str(shards) + ',"columns":' + json.dumps(columns) + ',"parts":{'
+    files: dict[int, str] = {}
+    shard, parts = -1, []
+
+    def close_file() -> None:
+        if parts:
+            files[shard] = script_safe_text(
+                f'plansignalEvidence({{"shard":{shard},{head}' + ",".join(parts) + "}});\n")
+
+    cursor = con.execute("select fnv % $shards as shard, doc from ev_docs "
+                         "order by shard, canonical_part_id", {"shards": shards})
+    while batch := cursor.fetchmany(FETCH_ROWS):
+        for row_shard, doc in batch:
+            if row_shard != shard:
+                close_file()
+                shard, parts = row_shard, []
+            parts.append(doc)
+    close_file()
+    con.execute("drop table ev_docs")
     return Evidence(ids, files, shards)
