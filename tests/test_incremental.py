@@ -26,7 +26,9 @@ import pytest
 
 from dagster_project.cli import run_log_path, run_pipeline
 from dagster_project.defs.dbt.assets import dbt_docs_target
+from dagster_project.defs.publish.assets import SERVING_KEY
 from dagster_project.ingest.load_log import RETRACTED_BY_COMMAND, find_extracts, retract
+from dagster_project.runtime.settings import Settings
 from tests.conftest import point_settings_at
 from tests.dbt_harness import build_with_upstream, load_landing, run_dbt
 from tests.spark_harness import compare, duckdb_table
@@ -89,6 +91,16 @@ def differences(
             found += [f"{table}: {p}" for p in problems]
             found += [f"{table}: {d}" for d in diffs[:5]]
     return found
+
+
+def rows_replaced(settings: Settings, run_id: str) -> dict[str, int]:
+    """The publish's metadata: tables updated in a copy of the served file, rows replaced."""
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+            materialization = entry.asset_materialization
+            if materialization is not None and materialization.asset_key == SERVING_KEY:
+                return dict(materialization.metadata["rows_replaced"].value)
+    raise AssertionError(f"run {run_id} published nothing")
 
 
 def rewritten_share(database: Path, table: str) -> float:
@@ -191,6 +203,10 @@ def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path,
     # dbt re-parsed only what changed, not the whole project (6 s in full).
     assert "Unable to do partial parsing" not in run_log_path(settings).read_text()
     assert daily.mart_rows["fct_po_line_lead_times"] >= first.mart_rows["fct_po_line_lead_times"]
+    # The day's publish replaced only the changed PO lines in a copy of the served file
+    # (warehouse/publish.py KeptRows); the comparison with the rebuild below proves it whole.
+    assert 0 < rows_replaced(settings, daily.run_id)["fct_po_line_lead_times"] < (
+        0.2 * daily.mart_rows["fct_po_line_lead_times"])
     netted = "intermediate.int_goods_receipts__netted"
     assert 0 < rewritten_share(settings.pipeline_db, netted) < 0.2, "the new day rebuilt it all"
     published_daily = tmp_path / "daily.duckdb"
@@ -198,6 +214,7 @@ def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path,
 
     rebuilt = run_pipeline(settings, force=True)
     assert rebuilt.exit_code == 0 and rebuilt.published
+    assert rows_replaced(settings, rebuilt.run_id) == {}, "a rebuild must copy every table"
     assert rewritten_share(settings.pipeline_db, netted) == 1.0, "--force kept old rows"
     # The rebuild is a later run: the finding lifecycle stamps its moment.
     assert differences(published_daily, settings.serving_db, {
