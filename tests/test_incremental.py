@@ -187,6 +187,25 @@ def test_the_incremental_key_test_finds_a_duplicate_that_a_build_writes(
 
 
 @pytest.mark.e2e
+def test_the_key_test_of_a_view_reads_the_keys_its_incremental_model_wrote(
+    landing: Path, tmp_path: Path
+) -> None:
+    """fct_po_line_lead_times, a view: unique_incremental_key with kept_by takes the newest
+    build's keys from int_purchase_order_lines__lead_times and finds their duplicates."""
+    database = tmp_path / "fct.duckdb"
+    load_landing(landing, database)
+    build_with_upstream(database, "fct_po_line_lead_times", tmp_path)
+    key_test = ["test", "--select", "test_name:unique_incremental_key,fct_po_line_lead_times"]
+    assert run_dbt(database, key_test, tmp_path, check=False)
+    lines = "intermediate.int_purchase_order_lines__lead_times"
+    with duckdb.connect(str(database)) as con:  # the other rows become an earlier build's
+        con.execute(f"update {lines} set built_at = built_at - interval 1 day")
+        con.execute(f"insert into {lines} select * replace (built_at + interval 1 day "
+                    f"as built_at) from {lines} limit 1")
+    assert not run_dbt(database, key_test, tmp_path, check=False)
+
+
+@pytest.mark.e2e
 def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path, monkeypatch):
     settings = point_settings_at(monkeypatch, tmp_path)
     generate(0.03, 11, settings.landing_dir, settings.truth_dir, progress=False)
