@@ -44,6 +44,8 @@ class Published:
     serving_size: int | None
     serving_mtime_ns: int | None
     at: datetime
+    facts_built_at: datetime | None = None  # newest built_at of the fact rows it served
+    whole_copy_size: int | None = None  # serving file size of the last whole copy
 
 
 def ensure_state_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -171,8 +173,9 @@ def fingerprint(
 def last_published(con: duckdb.DuckDBPyConnection) -> Published | None:
     ensure_state_table(con)
     row = con.execute(
-        "select run_id, fingerprint, serving_size, serving_mtime_ns, recorded_at "
-        f"from {STATE_TABLE} where event = 'published' order by recorded_at desc limit 1"
+        "select run_id, fingerprint, serving_size, serving_mtime_ns, recorded_at, "
+        f"facts_built_at, whole_copy_size from {STATE_TABLE} where event = 'published' "
+        "order by recorded_at desc, rowid desc limit 1"
     ).fetchone()
     return Published(*row) if row else None
 
@@ -233,22 +236,15 @@ def record_published(
         [run_id],
     ).fetchone()
     served = serving_stat(serving_path)
-    before = _last_published_facts(con)
+    before = last_published(con)
     record(con, run_id, "published", row[0] if row else None, serving=served)
-    whole_size = served[0] if copied_whole and served else (before[3] if before else None)
+    whole_size = served[0] if copied_whole and served else (
+        before.whole_copy_size if before else None)
     con.execute(
         f"update {STATE_TABLE} set facts_built_at = ?, whole_copy_size = ? "
         "where run_id = ? and event = 'published'",
         [facts_built_at, whole_size, run_id],
     )
-
-
-def _last_published_facts(con: duckdb.DuckDBPyConnection) -> tuple | None:
-    return con.execute(
-        f"select serving_size, serving_mtime_ns, facts_built_at, whole_copy_size "
-        f"from {STATE_TABLE} where event = 'published' order by recorded_at desc, rowid desc "
-        "limit 1"
-    ).fetchone()
 
 
 # A serving file updated in place grows by the rows it replaced (DuckDB reuses freed blocks only
@@ -263,13 +259,14 @@ def published_facts_until(
     """The newest built_at of the fact rows in the served file, when that file is still the one
     the last publish wrote (size and modification time as recorded) and has not grown past
     MAX_IN_PLACE_GROWTH of its last whole copy; None: publish it whole."""
-    ensure_state_table(con)
-    row = _last_published_facts(con)
-    if row is None or row[2] is None or row[3] is None:
+    last = last_published(con)
+    if last is None or last.facts_built_at is None or last.whole_copy_size is None:
         return None
-    if serving_stat(serving_path) != (row[0], row[1]) or row[0] > MAX_IN_PLACE_GROWTH * row[3]:
+    if serving_stat(serving_path) != (last.serving_size, last.serving_mtime_ns):
         return None
-    return row[2]
+    if last.serving_size is None or last.serving_size > MAX_IN_PLACE_GROWTH * last.whole_copy_size:
+        return None
+    return last.facts_built_at
 
 
 def run_outcome(pipeline_db: Path, run_id: str) -> str | None:

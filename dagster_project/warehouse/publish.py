@@ -124,20 +124,21 @@ def publish(
     tmp = serving_path.with_name(f"{TMP_MARKER}{serving_path.name}.{uuid.uuid4().hex}")
     alias = "serving_new"
     published: list[PublishedTable] = []
-    in_place = None
+    in_place = False
     try:
         if kept is not None and serving_path.is_file():
-            in_place = _changed_keys(con, kept, dict((t, s) for s, t in tables).get(kept.target))
-        if in_place is not None:
+            in_place = _few_keys_changed(
+                con, kept, dict((t, s) for s, t in tables).get(kept.target))
+        if in_place:
             shutil.copyfile(serving_path, tmp)
         con.execute(f"attach {quote_literal(str(tmp))} as {alias}")
         con.execute(f"create schema if not exists {alias}.{schema}")
-        if in_place is not None:
+        if in_place:
             _drop_tables_not_in(con, f"{alias}.{schema}", {t for _, t in tables})
         for source, target in tables:
             copy = f"{alias}.{schema}.{quote_ident(target)}"
             replaced = None
-            if in_place is not None and kept is not None and target == kept.target:
+            if in_place and kept is not None and target == kept.target:
                 replaced = _replace_changed_rows(con, source, copy, kept.key)
             else:
                 con.execute(f"drop table if exists {copy}")
@@ -166,19 +167,21 @@ def publish(
     return published
 
 
-def _changed_keys(con: duckdb.DuckDBPyConnection, kept: KeptRows, source: str | None) -> int | None:
-    """The keys of `kept` written since it was published, in temp table changed_keys; their
-    number, or None when the table is better copied whole (not published now, or most keys
-    changed: a build from scratch)."""
+def _few_keys_changed(
+    con: duckdb.DuckDBPyConnection, kept: KeptRows, source: str | None
+) -> bool:
+    """Whether `kept` is published by its changed keys (written since it was published; left
+    in temp table changed_keys): False when it is not published now, or most keys changed (a
+    build from scratch), and the table is better copied whole."""
     if source is None:
-        return None
+        return False
     key = ", ".join(quote_ident(k) for k in kept.key)
     con.execute(f"create or replace temp table changed_keys as select distinct {key} "
                 f"from {kept.kept_by} where built_at > ?", [kept.published_until])
     changed, total = con.execute(
         f"select (select count(*) from changed_keys), (select count(*) from {kept.kept_by})"
     ).fetchone()
-    return None if changed > kept.most_changed * total else int(changed)
+    return changed <= kept.most_changed * total
 
 
 def _replace_changed_rows(
