@@ -450,6 +450,12 @@ def test_run_history_written_with_pooled_connections_reads_as_dagsters_own(
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
         runs = [dg.materialize([probe], instance=instance).run_id for _ in range(5)]
         instance.delete_run(runs[0])
+        # Commits without a flush each (WAL + synchronous NORMAL, run_history.py).
+        storage = instance.event_log_storage
+        for shard in (runs[1], "index"):
+            with storage._connect(shard) as conn:
+                assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
     plain = SqliteEventLogStorage(str(tmp_settings.dagster_home / "history" / "runs"))
     for run_id in runs[1:]:
         records = plain.get_records_for_run(

@@ -8,6 +8,13 @@ connections (README "Performance"). This subclass keeps one engine per file: the
 the same transactions (one per write), the same locking between processes (SQLite's own), so
 the UI and the daemon read what the CLI writes exactly as before.
 
+Its connections commit with ``synchronous = NORMAL``. Dagster keeps these files in WAL mode,
+where NORMAL skips the disk flush of every commit (FULL, SQLite's default, does one): a
+crashed process loses nothing and the file stays consistent whatever happens; only a power
+loss may drop a run's last events. A run writes ~1,300 events with ~3,500 commits; in a
+new-day run at scale 100 those commits took 2.8 s (0.8 ms each beside the dbt build's disk
+writes), a flush each.
+
 ``DAGSTER_HOME/dagster.yaml`` (written by :func:`prepare_dagster_home`) names this class, so
 ``make run``, ``make ui`` and the daemon all use it. Engines are kept for the few files written
 last (a long-lived daemon writes one file per run), and disposed before `wipe` deletes files.
@@ -27,7 +34,7 @@ import dagster._check as check
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
 from dagster_project.runtime.settings import Settings
@@ -58,6 +65,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                               "check_same_thread": False},
             )
+            event.listen(engine, "connect", _commit_without_flush)
         self._engines[shard] = engine
         while len(self._engines) > KEPT_ENGINES:
             _, oldest = self._engines.popitem(last=False)
@@ -87,6 +95,13 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._dispose_engines()
         super().dispose()
+
+
+def _commit_without_flush(dbapi_connection: Any, _record: Any) -> None:
+    """``synchronous = NORMAL`` on a new connection (see the module docstring)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
 
 
 DAGSTER_YAML_MARKER = "# Written by plansignal"
