@@ -11,9 +11,9 @@ the UI and the daemon read what the CLI writes exactly as before.
 Its connections commit with ``synchronous = NORMAL``. Dagster keeps these files in WAL mode,
 where NORMAL skips the disk flush of every commit (FULL, SQLite's default, does one): a
 crashed process loses nothing and the file stays consistent whatever happens; only a power
-loss may drop a run's last events. A run writes ~1,300 events with ~3,500 commits; in a
-new-day run at scale 100 those commits took 2.8 s (0.8 ms each beside the dbt build's disk
-writes), a flush each.
+loss may drop a run's last events. A new-day run at scale 100 writes ~1,300 events with
+~3,500 commits, whose flushes took 2.8 s (0.8 ms each while the dbt build writes to the same
+disk); without them the run took 66-69 s instead of 70-73 s (README "Performance").
 
 ``DAGSTER_HOME/dagster.yaml`` (written by :func:`prepare_dagster_home`) names this class, so
 ``make run``, ``make ui`` and the daemon all use it. Engines are kept for the few files written
