@@ -232,6 +232,26 @@ def test_a_new_day_through_the_whole_job_publishes_what_a_rebuild_does(tmp_path,
         0.2 * daily.mart_rows["fct_po_line_lead_times"])
     netted = "intermediate.int_goods_receipts__netted"
     assert 0 < rewritten_share(settings.pipeline_db, netted) < 0.2, "the new day rebuilt it all"
+    # The fact's contract checked its ERROR row rules on the day's rebuilt PO lines only
+    # (contracts/changed_rows.py), and its other rules on the whole fact.
+    with duckdb.connect(str(settings.pipeline_db), read_only=True) as con:
+        checked = con.execute(
+            "select expectation_type, severity, rows_scope, element_count "
+            "from dq.contract_results "
+            "where run_id = ? and suite = 'marts__fct_po_line_lead_times'",
+            [daily.run_id],
+        ).fetchall()
+    on_changed = [r for r in checked if r[2] != "whole table"]
+    assert {r[0] for r in on_changed} >= {
+        "expect_column_values_to_not_be_null", "expect_compound_columns_to_be_unique"}
+    assert all(r[1] == "ERROR" and r[2].startswith("rows whose key (po_number, po_line)")
+               for r in on_changed)
+    assert 0 < max(r[3] for r in on_changed) < 0.2 * daily.mart_rows["fct_po_line_lead_times"]
+    assert {(r[0], r[1]) for r in checked if r[2] == "whole table"} == {
+        ("expect_table_columns_to_match_set", "ERROR"),
+        ("expect_column_values_to_be_between", "WARNING"),
+        ("unexpected_rows_expectation", "ERROR"),
+    }
     published_daily = tmp_path / "daily.duckdb"
     shutil.copyfile(settings.serving_db, published_daily)
 

@@ -28,6 +28,8 @@ import duckdb
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
 
+    from dagster_project.contracts.changed_rows import Scope
+
 SEVERITIES: tuple[str, ...] = ("ERROR", "WARNING")
 # GX 1.x has its own per-expectation severity; kept in step with ours so Data Docs agree.
 _GX_SEVERITY = {"ERROR": "critical", "WARNING": "warning"}
@@ -174,6 +176,7 @@ class ExpectationOutcome:
     exception: str | None = None  # set when GX could not evaluate the expectation
     details: dict[str, Any] | None = None  # GX's result details (e.g. mismatched columns)
     description: str | None = None  # the suite's description (names an SQL rule)
+    rows_scope: str = "whole table"  # or which changed rows it checked (changed_rows.py)
 
     def failure_line(self) -> str:
         """'raw.t: ERROR expect_x(col where cond): 3 of 10 rows failed (30%), e.g. [..]'."""
@@ -358,6 +361,7 @@ def validate_table(
     suite_path: Path,
     run_id: str | None = None,
     parameters: dict[str, Any] | None = None,
+    changed_rows: bool = False,
 ) -> SuiteOutcome:
     """Run the suite in `suite_path` against `table` and return every expectation's outcome.
 
@@ -368,21 +372,32 @@ def validate_table(
     `database` is a DuckDB file (opened read-only) or an open connection to reuse (GX gets its
     own cursor; only committed data is seen). Raises ContractError if the suite is invalid or
     the table does not exist; failing expectations are reported in the outcome, not raised.
+
+    `changed_rows` (mart contracts, on an open read-write connection): when the suite declares
+    the incremental model that rewrites its rows, its ERROR row rules check only the rows
+    rebuilt since the suite last passed, and a pass is recorded (contracts/changed_rows.py).
     """
-    from dagster_project.contracts import gx_duckdb
+    from dagster_project.contracts import changed_rows as scoping
 
     suite = load_suite(suite_path)
     started_at = datetime.now(UTC)
     run_id = run_id or f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     params: dict[str, Any] = {"today": date.today(), **(parameters or {})}
     params.setdefault("tomorrow", params["today"] + timedelta(days=1))
+    # Scoping needs the pipeline's read-write connection (a copy of rows, a recorded pass).
+    con = database if changed_rows and isinstance(database, duckdb.DuckDBPyConnection) else None
+    scope: Scope | None = None
     t0 = time.perf_counter()
     try:
-        result = gx_duckdb.validate_suite(
-            database, table, suite,
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_VALUES},
-            parameters=params,
-        )
+        if con is not None:
+            spec = scoping.declared_spec(dict(suite.meta or {}), Path(suite_path))
+            scope = scoping.decide_scope(con, suite.name, Path(suite_path), spec)
+        if con is not None and scope is not None and scope.changed_rows_only:
+            result, on_changed_rows = _validate_changed_rows(con, table, suite, scope, params)
+        else:
+            result, on_changed_rows = _validate(database, table, suite, params), set()
+    except scoping.ChangedRowsError as exc:
+        raise ContractError(str(exc)) from exc
     except (LookupError, ValueError, FileNotFoundError) as exc:
         raise ContractError(f"{suite_path}: cannot validate {table}: {exc}") from exc
     duration = time.perf_counter() - t0
@@ -392,16 +407,75 @@ def validate_table(
     result.meta["run_id"] = {"run_name": run_id, "run_time": started_at.isoformat()}
     result.meta["validation_time"] = started_at.strftime("%Y%m%dT%H%M%S.%fZ")
     result.meta["plansignal"] = {"table": table, "suite_path": str(suite_path)}
-    return SuiteOutcome(
+    if scope is not None:
+        result.meta["plansignal"]["row_rules_checked"] = (
+            f"{scope.label()}: {scope.reason}" if scope.changed_rows_only
+            else f"whole table: {scope.reason}")
+    outcomes = []
+    for res in results:
+        outcome = _outcome(res, table)
+        if id(res) in on_changed_rows and scope is not None:
+            outcome.rows_scope = scope.label()
+        outcomes.append(outcome)
+    suite_outcome = SuiteOutcome(
         suite=suite.name,
         table=table,
         run_id=run_id,
         started_at=started_at,
         duration_s=duration,
-        outcomes=[_outcome(r, table) for r in results],
+        outcomes=outcomes,
         suite_path=Path(suite_path),
         validation_result=_jsonable(result.to_json_dict()),
     )
+    if con is not None and scope is not None and suite_outcome.passed:
+        # Only a pass: rows that failed stay newer than the recorded time, so they run again.
+        scoping.record_pass(database, suite.name, Path(suite_path), scope, run_id)
+    return suite_outcome
+
+
+def _validate(
+    database: Path | duckdb.DuckDBPyConnection, table: str, suite: ExpectationSuite,
+    params: dict[str, Any],
+) -> Any:
+    from dagster_project.contracts import gx_duckdb
+
+    return gx_duckdb.validate_suite(
+        database, table, suite,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_VALUES},
+        parameters=params,
+    )
+
+
+def _validate_changed_rows(
+    con: duckdb.DuckDBPyConnection, table: str, suite: ExpectationSuite, scope: Scope,
+    params: dict[str, Any],
+) -> tuple[Any, set[int]]:
+    """GX's result for the whole suite: the rules split_suite gives the changed rows run on a
+    copy of them, the rest on the table; and the ids of the results on the changed rows."""
+    from dagster_project.contracts import changed_rows as scoping
+
+    on_changed, on_whole = scoping.split_suite(suite, scope.spec)
+    changed_result = whole_result = None
+    try:
+        if on_changed.expectations:
+            copy = scoping.copy_changed_rows(con, table, scope)
+            changed_result = _validate(con, copy, on_changed, params)
+    finally:
+        scoping.release_changed_rows(con)
+    if on_whole.expectations:
+        whole_result = _validate(con, table, on_whole, params)
+    base = whole_result or changed_result
+    changed_results = list(changed_result.results) if changed_result else []
+    base.results = changed_results + (list(whole_result.results) if whole_result else [])
+    n_ok = sum(bool(r.success) for r in base.results)
+    base.success = n_ok == len(base.results)
+    base.statistics = {
+        "evaluated_expectations": len(base.results),
+        "successful_expectations": n_ok,
+        "unsuccessful_expectations": len(base.results) - n_ok,
+        "success_percent": 100.0 * n_ok / len(base.results) if base.results else None,
+    }
+    return base, {id(r) for r in changed_results}
 
 
 def outcomes_to_rows(outcome: SuiteOutcome) -> list[dict[str, Any]]:
@@ -422,6 +496,7 @@ def outcomes_to_rows(outcome: SuiteOutcome) -> list[dict[str, Any]]:
             "element_count": o.element_count,
             "validated_at": outcome.started_at,
             "source_file": outcome.source_file,
+            "rows_scope": o.rows_scope,
         }
         for o in outcome.outcomes
     ]

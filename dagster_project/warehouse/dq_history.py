@@ -32,6 +32,7 @@ DQ_HISTORY_COLUMNS: dict[str, str] = {
     "element_count": "BIGINT",
     "validated_at": "TIMESTAMP",  # UTC
     "source_file": "VARCHAR",  # the extract a raw contract ran on; null for marts
+    "rows_scope": "VARCHAR",  # 'whole table', or the changed rows (contracts/changed_rows.py)
 }
 
 
@@ -54,6 +55,8 @@ DQ_HISTORY_COLUMN_DESCRIPTIONS: dict[str, str] = {
     "element_count": "Rows evaluated.",
     "validated_at": "When it was validated (UTC).",
     "source_file": "The extract file a raw contract ran on; null for marts.",
+    "rows_scope": "Which rows it checked: 'whole table', or for a mart that declares the model "
+    "rewriting its rows, the rows whose key was rebuilt since the suite last passed.",
 }
 
 
@@ -61,6 +64,9 @@ def ensure_dq_history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {DQ_SCHEMA}")
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in DQ_HISTORY_COLUMNS.items())
     con.execute(f"create table if not exists {DQ_HISTORY} ({columns})")
+    # Added with mart contracts on changed rows; older rows checked the whole table.
+    con.execute(f"alter table {DQ_HISTORY} add column if not exists rows_scope varchar "
+                "default 'whole table'")
     con.execute(f"comment on table {DQ_HISTORY} is {quote_literal(DQ_HISTORY_DESCRIPTION)}")
     for name, text in DQ_HISTORY_COLUMN_DESCRIPTIONS.items():
         con.execute(f"comment on column {DQ_HISTORY}.{name} is {quote_literal(text)}")
