@@ -219,3 +219,53 @@ def test_a_reloaded_home_skips_content_it_already_holds(con, tmp_path):
     assert len(ingest_table(con, "erp_suppliers", [path]).merged) == 1
     again = ingest_table(con, "erp_suppliers", [path])
     assert not again.merged and [e.path for e in again.skipped] == [path]
+
+
+def _suppliers(tmp_path: Path, names_and_ids: list[tuple[str, str]]) -> list[Path]:
+    return [write(tmp_path / "erp_suppliers" / name, f"{SUPPLIERS_HEADER}\n{sid},Acme,DE,ACTIVE\n")
+            for name, sid in names_and_ids]
+
+
+def _incoming_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'incoming'").fetchall()]
+
+
+def test_each_extract_is_validated_alone_while_the_next_is_staged(con, tmp_path):
+    """The next extract is staged beside the current one (ingest_table's stager): the contract
+    still sees exactly one extract in incoming.<table>, and load order is name order."""
+    files = _suppliers(tmp_path, [("a.csv", "S1"), ("b.csv", "S2"), ("c.csv", "S3")])
+    seen = []
+
+    def validate(staged) -> bool:
+        seen.append(con.execute("select list(distinct _source_file), list(supplier_id) "
+                                "from incoming.erp_suppliers").fetchone())
+        return True
+
+    result = ingest_table(con, "erp_suppliers", files, validate)
+    assert seen == [(["a.csv"], ["S1"]), (["b.csv"], ["S2"]), (["c.csv"], ["S3"])]
+    loads = con.execute("select _source_file from raw.erp_suppliers order by _loaded_at").fetchall()
+    assert [r[0] for r in loads] == ["a.csv", "b.csv", "c.csv"]
+    assert [s.extract.path.name for s in result.merged] == ["a.csv", "b.csv", "c.csv"]
+    assert _incoming_tables(con) == []
+
+
+def test_a_refused_extract_discards_the_one_staged_after_it(con, tmp_path):
+    files = _suppliers(tmp_path, [("a.csv", "S1"), ("b.csv", "S2"), ("c.csv", "S3")])
+    result = ingest_table(con, "erp_suppliers", files,
+                          lambda staged: staged.extract.path.name != "b.csv")
+    assert [s.extract.path.name for s in result.merged] == ["a.csv"]
+    assert [e.path.name for e in result.refused] == ["b.csv"]
+    assert [e.path.name for e in result.waiting] == ["c.csv"]
+    assert con.execute("select list(supplier_id) from raw.erp_suppliers").fetchone()[0] == ["S1"]
+    assert _incoming_tables(con) == []
+
+
+def test_an_unreadable_later_extract_fails_after_the_earlier_ones_merged(con, tmp_path):
+    files = _suppliers(tmp_path, [("a.csv", "S1"), ("b.csv", "S2")])
+    files.append(write(tmp_path / "erp_suppliers" / "c.csv", "supplier_id,country\nS3,DE\n"))
+    with pytest.raises(LandingError, match=r"c\.csv: missing required column\(s\) supplier_name"):
+        ingest_table(con, "erp_suppliers", files, lambda staged: True)
+    assert con.execute("select list(supplier_id order by supplier_id) from raw.erp_suppliers"
+                       ).fetchone()[0] == ["S1", "S2"]
+    assert _incoming_tables(con) == []

@@ -19,6 +19,9 @@ name. Files never move: a refused extract stays in the landing folder until fixe
 :func:`ingest_table` runs the three steps over one table's files, in name order, and stops at
 the first file it cannot merge: a later extract must never be merged before an earlier one,
 or the earlier one, once fixed, would win as the "latest" extract.
+While one extract is validated and merged, the next is already staged beside it
+(``incoming.<table>__next``, renamed when its turn comes; stage_ahead.py): staging eight
+receipt extracts of a scale-100 history took 19-20 s instead of 22.5-23 s.
 
 File names are names, never patterns: DuckDB's readers expand ``*``, ``?``, ``[ ]`` and ``{ }``
 in a path, so a file whose path holds one (``extract [1].csv``, ``erp_items__*.csv``) is read
@@ -41,6 +44,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -57,6 +61,7 @@ from dagster_project.ingest.load_log import (
     record_merge,
     retire_demo,
 )
+from dagster_project.ingest.stage_ahead import StageAhead
 from dagster_project.runtime.faults import crash_point
 from dagster_project.warehouse.sql import quote_ident, quote_literal
 
@@ -275,6 +280,7 @@ def stage_extract(
     extract: Extract,
     loaded_at: datetime,
     work_dir: Path | None = None,
+    relation: str | None = None,
 ) -> StagedExtract:
     """Read one extract into incoming.<table>, typed and tagged; raise LandingError if unusable.
 
@@ -283,16 +289,18 @@ def stage_extract(
     A CSV is read as UTF-8 first: DuckDB validates every byte it reads, so the common case costs
     no extra pass over the file. Only a UTF-16 file (BOM) or a CSV DuckDB finds not to be UTF-8
     is sniffed in Python (:func:`detect_encoding`) and read through a transcoded copy in
-    ``work_dir`` (default: the system temp folder), deleted afterwards.
+    ``work_dir`` (default: the system temp folder), deleted afterwards. ``relation`` (default
+    ``incoming.<table>``) is the table the rows are staged in.
     """
     path = extract.path
+    relation = relation or staged_relation(extract.table)
     if extract.size == 0:
         raise LandingError(f"{path}: empty file (no header row)")
     work_dir = work_dir or Path(tempfile.gettempdir()) / "plansignal"
     if path.suffix.lower() != ".csv" or not _starts_with_utf16_bom(path):
         try:
             with readable_alias(path, work_dir) as readable:
-                return _stage(con, extract, loaded_at, readable, "utf-8")
+                return _stage(con, extract, loaded_at, readable, "utf-8", relation)
         except _NotUtf8:
             pass  # read again below, through a transcoded copy
     try:
@@ -303,7 +311,7 @@ def stage_extract(
     except OSError as exc:
         raise LandingError(f"{path}: cannot read file ({exc.strerror})") from exc
     try:
-        return _stage(con, extract, loaded_at, readable, encoding)
+        return _stage(con, extract, loaded_at, readable, encoding, relation)
     finally:
         readable.unlink(missing_ok=True)
 
@@ -365,6 +373,7 @@ def _stage(
     loaded_at: datetime,
     readable: Path,
     encoding: str,
+    relation: str,
 ) -> StagedExtract:
     table = LANDING_TABLES[extract.table]
     path = extract.path  # named in every message; ``readable`` is what DuckDB reads
@@ -388,7 +397,7 @@ def _stage(
     try:
         con.execute(
             f"""
-            create or replace table incoming.{table.name} as
+            create or replace table {relation} as
             select
                 *,
                 {quote_literal(path.name)} as _source_file,
@@ -402,7 +411,7 @@ def _stage(
         raise LandingError(f"{path}: cannot be read: {_first_line_error(exc)}") from exc
     except duckdb.Error as exc:
         raise _reader_failure(exc, path, encoding) from exc
-    row_count = con.execute(f"select count(*) from incoming.{table.name}").fetchone()[0]
+    row_count = con.execute(f"select count(*) from {relation}").fetchone()[0]
     return StagedExtract(extract, int(row_count), loaded_at, extra, encoding)
 
 
@@ -465,7 +474,7 @@ def merge_extract(con: duckdb.DuckDBPyConnection, staged: StagedExtract) -> None
     name = staged.extract.table
     con.execute("begin transaction")
     try:
-        con.execute(f"insert into raw.{name} by name select * from incoming.{name}")
+        con.execute(f"insert into raw.{name} by name select * from {staged_relation(name)}")
         record_merge(
             con, name, staged.extract.path.name, staged.extract.sha256, staged.extract.size,
             staged.row_count, staged.extra_columns, staged.loaded_at,
@@ -476,7 +485,7 @@ def merge_extract(con: duckdb.DuckDBPyConnection, staged: StagedExtract) -> None
         con.execute("rollback")
         raise
     # Not in the transaction: one DuckDB transaction writes to one attached database only.
-    con.execute(f"drop table if exists incoming.{name}")
+    con.execute(f"drop table if exists {staged_relation(name)}")
 
 
 def next_load_time(con: duckdb.DuckDBPyConnection) -> datetime:
@@ -523,24 +532,37 @@ def ingest_table(
             log(f"{len(demo)} demo file(s) in {demo[0].path.parent} ignored: own extracts are "
                 "in the landing folder (remove them with `make demo-clean`)")
     new, result.skipped = pending_extracts(con, table, extracts=extracts, log=log)
-    for index, extract in enumerate(new):
-        staged = stage_extract(con, extract, next_load_time(con), work_dir)
-        if staged.encoding != "utf-8":
-            log(f"{extract.path}: not UTF-8; read as {staged.encoding}")
-        if validate is not None and not validate(staged):
-            con.execute(f"drop table if exists incoming.{table}")  # the file itself stays
-            result.refused.append(extract)
-            result.waiting = new[index + 1:]
-            for later in result.waiting:
-                log(f"{later.path}: waits until {extract.path.name} is fixed or removed "
-                    "(extracts merge in name order)")
-            break
-        merge_extract(con, staged)
-        result.merged.append(staged)
-        if staged.extra_columns:
-            log(f"{extract.path}: extra column(s) kept out of raw and ignored: "
-                + ", ".join(staged.extra_columns))
+    with StageAhead(con, staged_relation(table)) as ahead:
+        staged = stage_extract(con, new[0], next_load_time(con), work_dir) if new else None
+        for index, extract in enumerate(new):
+            assert staged is not None
+            if index + 1 < len(new):  # later than this one's load time: load order = name order
+                later = max(next_load_time(con), staged.loaded_at + timedelta(microseconds=1))
+                ahead.start(partial(stage_extract, extract=new[index + 1], loaded_at=later,
+                                    work_dir=work_dir))
+            if staged.encoding != "utf-8":
+                log(f"{extract.path}: not UTF-8; read as {staged.encoding}")
+            if validate is not None and not validate(staged):
+                con.execute(f"drop table if exists {staged_relation(table)}")  # the file stays
+                result.refused.append(extract)
+                result.waiting = new[index + 1:]
+                for later in result.waiting:
+                    log(f"{later.path}: waits until {extract.path.name} is fixed or removed "
+                        "(extracts merge in name order)")
+                break
+            merge_extract(con, staged)
+            result.merged.append(staged)
+            if staged.extra_columns:
+                log(f"{extract.path}: extra column(s) kept out of raw and ignored: "
+                    + ", ".join(staged.extra_columns))
+            if index + 1 < len(new):
+                staged = ahead.take()  # raises the next file's LandingError, in name order
     return result
+
+
+def staged_relation(table: str) -> str:
+    """Where an extract waits for its raw contract (the module docstring)."""
+    return f"incoming.{table}"
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, TableIngest]:
