@@ -280,7 +280,8 @@ def stage_extract(
     extract: Extract,
     loaded_at: datetime,
     work_dir: Path | None = None,
-    relation: str | None = None,
+    *,
+    relation: str | None = None,  # default incoming.<table>
 ) -> StagedExtract:
     """Read one extract into incoming.<table>, typed and tagged; raise LandingError if unusable.
 
