@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from html import escape
@@ -386,8 +387,30 @@ def test_failed_contracts_are_listed_and_the_status_is_red(tmp_path):
     assert 'id="status" class="failed"' in text
     failures = text[text.index('id="failures-table"'):]
     assert "expect_column_values_to_not_be_null" in failures and "y.csv" in failures
+    assert "whole table" in failures  # a history written before rows_scope
     assert "50.0 %" in text  # raw.t: 1 of 2 expectations met in its latest run
     assert 'id="chart-contract-trend"' in text
+
+
+def test_a_failure_on_changed_rows_says_which_rows_were_checked(tmp_path):
+    """A mart rule run on the rows rebuilt since its last pass (contracts/changed_rows.py):
+    its 'rows' are the changed rows, and the failures table says so."""
+    from dagster_project.warehouse.dq_history import insert_dq_history
+
+    pipeline_db = tmp_path / "pipeline.duckdb"
+    scope = ("rows whose key (po_number, po_line) was rebuilt in "
+             "intermediate.int_purchase_order_lines__lead_times after 2026-01-01 06:00:00")
+    with duckdb.connect(str(pipeline_db)) as con:
+        insert_dq_history(con, [
+            {"run_id": "r1", "suite": "marts__fct", "table_name": "marts.fct",
+             "expectation_type": "expect_column_values_to_not_be_null", "column_name": "a",
+             "severity": "ERROR", "success": False, "unexpected_count": 1,
+             "element_count": 7, "validated_at": datetime(2026, 1, 2, 6), "rows_scope": scope},
+        ])
+    index = build_site(pipeline_db, tmp_path / "none.duckdb", tmp_path / "site", "Run r1.")
+    text = index.read_text(encoding="utf-8")
+    failures = text[text.index('id="failures-table"'):]
+    assert "rows checked" in failures and scope in failures
 
 
 def test_a_mart_with_unexpected_columns_costs_a_section_not_the_site(tmp_path):

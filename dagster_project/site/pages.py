@@ -190,6 +190,7 @@ COLUMNS: dict[str, Col] = {c.key: c for c in (
     Col("column_name", "column"),
     Col("unexpected_count", "failing rows", "num"),
     Col("element_count", "rows", "num"),
+    Col("rows_checked", "rows checked"),
     Col("observed", "observed", "long"),
     Col("findings", "findings", "num"),
     Col("parts", "parts", "num"),
@@ -282,7 +283,7 @@ INDEX_COLS = {
     ),
     "failures": cols(
         "table_name", "source_file", "expectation_type", "column_name", "severity",
-        "unexpected_count", "element_count", "observed",
+        "unexpected_count", "element_count", "rows_checked", "observed",
     ),
     "findings_by_type": cols("finding_type", "severity", "findings", "parts"),
     "findings": FINDING_COLS,

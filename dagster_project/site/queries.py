@@ -159,7 +159,7 @@ def _read_only(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _contract_sql(relation: str) -> dict[str, str]:
+def _contract_sql(relation: str, has_rows_scope: bool = True) -> dict[str, str]:
     # One row per (run, table): the unit of the trend and of "latest validation of a table".
     per_run = f"""
         select run_id, table_name, any_value(suite) as suite, min(validated_at) as run_at,
@@ -169,6 +169,8 @@ def _contract_sql(relation: str) -> dict[str, str]:
             count(distinct source_file) as extracts
         from {relation} group by run_id, table_name
     """
+    # Histories written before rows_scope (contracts/changed_rows.py) checked whole tables.
+    rows_checked = "coalesce(r.rows_scope, 'whole table')" if has_rows_scope else "'whole table'"
     return {
         "latest": f"select run_id, min(validated_at) as run_at from {relation} "
                   "group by run_id order by run_at desc limit 1",
@@ -190,7 +192,8 @@ def _contract_sql(relation: str) -> dict[str, str]:
                 qualify row_number() over (partition by table_name order by run_at desc) = 1)
             select r.table_name, r.run_id, coalesce(r.source_file, '') as source_file,
                 r.expectation_type, coalesce(r.column_name, '') as column_name, r.severity,
-                r.unexpected_count, r.element_count, left(r.observed_value, 120) as observed
+                r.unexpected_count, r.element_count, {rows_checked} as rows_checked,
+                left(r.observed_value, 120) as observed
             from {relation} r join latest using (table_name, run_id)
             where not r.success
             order by case r.severity when 'ERROR' then 1 else 2 end, r.table_name
@@ -236,7 +239,11 @@ def _read_contract_history(pipeline_db: Path, serving_db: Path) -> QualityData:
             with _read_only(db) as con:
                 if not _exists(con, schema, table):
                     continue
-                sql = _contract_sql(f"{schema}.{table}")
+                has_rows_scope = bool(con.execute(
+                    "select count(*) from information_schema.columns where table_schema = ? "
+                    "and table_name = ? and column_name = 'rows_scope'", [schema, table],
+                ).fetchone()[0])
+                sql = _contract_sql(f"{schema}.{table}", has_rows_scope)
                 data = QualityData(source=f"{db.name}: {schema}.{table}")
                 latest = con.execute(sql["latest"]).fetchone()
                 if latest:
