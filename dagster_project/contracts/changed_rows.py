@@ -83,6 +83,7 @@ class Scope:
     since: datetime | None  # rows of keys built after this; None: the whole table
     built_through: datetime | None  # newest built_at now: recorded when the suite passes
     reason: str  # why the whole table, or which rows
+    suite_sha256: str | None = None  # of the suite file this run validates with
 
     @property
     def changed_rows_only(self) -> bool:
@@ -170,23 +171,23 @@ def decide_scope(
             f"{' '.join(str(exc).split())[:200]}"
         ) from exc
     ensure_watermarks(con)
+    digest = suite_digest(suite_path)  # recorded with a pass: the rules these rows passed
     row = con.execute(
         f"select built_through from {WATERMARKS} where suite = ? and suite_sha256 = ? "
         "and changes_in = ? order by recorded_at desc limit 1",
-        [suite_name, suite_digest(suite_path), spec.changes_in],
+        [suite_name, digest, spec.changes_in],
     ).fetchone()
     if row is None or row[0] is None:
         return Scope(spec, None, built_through,
-                     "no earlier pass of this suite (as it is now) to start from")
+                     "no earlier pass of this suite (as it is now) to start from", digest)
     since = row[0]
     [n_changed] = con.execute(
         f"select count(*) from {spec.changes_in} where built_at > ?", [since]
     ).fetchone()
+    reason = f"{n_changed:,} of {n_rows:,} rows rebuilt since the last pass"
     if n_rows and n_changed > WHOLE_TABLE_SHARE * n_rows:
-        return Scope(spec, None, built_through,
-                     f"{n_changed:,} of {n_rows:,} rows rebuilt since the last pass")
-    return Scope(spec, since, built_through,
-                 f"{n_changed:,} of {n_rows:,} rows rebuilt since the last pass")
+        return Scope(spec, None, built_through, reason, digest)
+    return Scope(spec, since, built_through, reason, digest)
 
 
 def copy_changed_rows(
@@ -211,15 +212,15 @@ def release_changed_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_pass(
-    con: duckdb.DuckDBPyConnection, suite_name: str, suite_path: Path, scope: Scope, run_id: str,
+    con: duckdb.DuckDBPyConnection, suite_name: str, scope: Scope, run_id: str,
 ) -> None:
-    """The suite passed on every row built up to scope.built_through."""
-    if scope.spec is None or scope.built_through is None:
+    """The suite (as scope.suite_sha256) passed on every row built up to scope.built_through."""
+    if scope.spec is None or scope.built_through is None or scope.suite_sha256 is None:
         return
     ensure_watermarks(con)
     con.execute(
         f"insert into {WATERMARKS} values (?, ?, ?, ?, ?, ?)",
-        [suite_name, suite_digest(suite_path), scope.spec.changes_in, scope.built_through,
+        [suite_name, scope.suite_sha256, scope.spec.changes_in, scope.built_through,
          run_id, datetime.now(UTC).replace(tzinfo=None)],
     )
 

@@ -429,7 +429,7 @@ def validate_table(
     )
     if con is not None and scope is not None and suite_outcome.passed:
         # Only a pass: rows that failed stay newer than the recorded time, so they run again.
-        scoping.record_pass(database, suite.name, Path(suite_path), scope, run_id)
+        scoping.record_pass(con, suite.name, scope, run_id)
     return suite_outcome
 
 
