@@ -538,8 +538,9 @@ def ingest_table(
         for index, extract in enumerate(new):
             assert staged is not None
             if index + 1 < len(new):  # later than this one's load time: load order = name order
-                later = max(next_load_time(con), staged.loaded_at + timedelta(microseconds=1))
-                ahead.start(partial(stage_extract, extract=new[index + 1], loaded_at=later,
+                next_loaded_at = max(next_load_time(con),
+                                     staged.loaded_at + timedelta(microseconds=1))
+                ahead.start(partial(stage_extract, extract=new[index + 1], loaded_at=next_loaded_at,
                                     work_dir=work_dir))
             if staged.encoding != "utf-8":
                 log(f"{extract.path}: not UTF-8; read as {staged.encoding}")
