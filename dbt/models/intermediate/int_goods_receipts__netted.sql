@@ -96,6 +96,16 @@ goods_receipts as (
 
     ),
 
+    -- their rows as the last build wrote them (filtered here, so that the join below builds
+    -- its hash table on the few touched movements, not on every row of this model)
+    previous_movements as (
+
+        select previous.*
+        from previous
+        where previous.receipt_id in (select movements.receipt_id from movements)
+
+    ),
+
     -- the movements that may reverse one of them
     reversal_scope as (
 
@@ -176,11 +186,11 @@ flagged as (
                 coalesce(
                     case
                         when
-                            previous.po_number is distinct from movements.po_number
-                            or previous.po_line is distinct from movements.po_line
-                            then previous.{{ column }}
+                            previous_movements.po_number is distinct from movements.po_number
+                            or previous_movements.po_line is distinct from movements.po_line
+                            then previous_movements.{{ column }}
                     end,
-                    previous.moved_from_{{ column }}
+                    previous_movements.moved_from_{{ column }}
                 ) as moved_from_{{ column }},
             {% endfor %}
         {% else %}
@@ -196,8 +206,8 @@ flagged as (
         on movements.reverses_receipt_id = reversal_targets.receipt_id
     {% if is_incremental() %}
         -- (read by the moved_from columns above)
-        left join previous  -- noqa: ST11
-            on movements.receipt_id = previous.receipt_id
+        left join previous_movements  -- noqa: ST11
+            on movements.receipt_id = previous_movements.receipt_id
     {% endif %}
 
 ),
