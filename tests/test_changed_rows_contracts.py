@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from dagster_project.contracts.changed_rows import (
+    WATERMARKS,
     WHOLE_TABLE,
     ChangedRowsSpec,
     checks_changed_rows,
@@ -108,6 +109,8 @@ def test_row_rules_check_the_changed_rows_and_a_failure_is_checked_again_until_f
     build(warehouse, [("PO2", 2, 8.0)], day + timedelta(days=1))
     fourth, rules = check(warehouse, suite, "r4")
     assert fourth.passed and rules[not_null].element_count == 3  # day 1's and day 2's rows
+    # A pass replaces the earlier passes of the same suite version: one row, the newest.
+    assert warehouse.execute(f"select run_id from {WATERMARKS}").fetchall() == [("r4",)]
 
     # A rebuilt row that repeats the key of a row kept from before breaks uniqueness.
     warehouse.execute(f"insert into {LINES} values ('PO3', 3, 6, ?)", [day + timedelta(days=2)])

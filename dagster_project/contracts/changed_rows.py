@@ -214,14 +214,25 @@ def release_changed_rows(con: duckdb.DuckDBPyConnection) -> None:
 def record_pass(
     con: duckdb.DuckDBPyConnection, suite_name: str, scope: Scope, run_id: str,
 ) -> None:
-    """The suite (as scope.suite_sha256) passed on every row built up to scope.built_through."""
+    """The suite (as scope.suite_sha256) passed on every row built up to scope.built_through.
+
+    The pass replaces the earlier passes of the same suite version and changes_in: decide_scope
+    reads only the newest, so the table holds one row per suite version instead of one per run.
+    """
     if scope.spec is None or scope.built_through is None or scope.suite_sha256 is None:
         return
     ensure_watermarks(con)
+    same_version = [suite_name, scope.suite_sha256, scope.spec.changes_in]
+    recorded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
         f"insert into {WATERMARKS} values (?, ?, ?, ?, ?, ?)",
-        [suite_name, scope.suite_sha256, scope.spec.changes_in, scope.built_through,
-         run_id, datetime.now(UTC).replace(tzinfo=None)],
+        [*same_version, scope.built_through, run_id, recorded_at],
+    )
+    # Insert first: an interruption between the two leaves an old row too, never none.
+    con.execute(
+        f"delete from {WATERMARKS} where suite = ? and suite_sha256 = ? and changes_in = ? "
+        "and recorded_at < ?",
+        [*same_version, recorded_at],
     )
 
 
