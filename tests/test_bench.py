@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,23 @@ def test_slowest_dbt_nodes_come_from_the_runs_own_target_folder(
         "model int_goods_receipts__netted": 7.24,
     }
     assert bench.slowest_dbt_nodes("0000000-no-such-run") == {}
+
+
+def test_cores_are_the_trees_cpu_seconds_over_the_wall_seconds_inside_the_window() -> None:
+    samples = [bench.Sample(at, 0, "", 0, cpu) for at, cpu in
+               ((10.0, 1.0), (11.0, 1.5), (12.0, 3.5), (13.0, 5.5), (14.0, 6.0))]
+    assert bench.cores_between(samples, 11.0, 13.0) == 2.0  # (5.5 - 1.5) / 2 s
+    assert bench.cores_between(samples, 0.0, 100.0) == 1.25  # (6.0 - 1.0) / 4 s
+    assert bench.cores_between(samples, 11.5, 12.5) == 0.0  # one sample: nothing measured
+
+
+def test_the_sampler_keeps_the_cpu_of_a_child_that_ended() -> None:
+    """The dbt build is a subprocess that ends before the run does: its CPU must still count."""
+    burn = ("import time; t = time.process_time()\n"
+            "while time.process_time() - t < 0.4: pass")
+    parent = (f"import subprocess, sys, time; subprocess.run([sys.executable, '-c', {burn!r}]); "
+              "time.sleep(0.5)")
+    _, sampler = bench.run_measured("child ends first", [sys.executable, "-c", parent],
+                                    dict(os.environ))
+    # The child burned 0.4 CPU seconds; at most one 0.1 s sampling interval of it goes unseen.
+    assert sampler.samples[-1].tree_cpu >= 0.25

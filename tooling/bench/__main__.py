@@ -12,7 +12,11 @@ Stages, each in its own process so its peak memory is its own:
 Under the dbt build step the table lists the run's slowest dbt models and tests (dbt's own
 run_results.json; two run at a time, so they overlap). Peak memory is the largest single
 process's resident set, sampled every 0.1 s (the pipeline's
-Python process and its dbt subprocess are measured separately; the larger one counts).
+Python process and its dbt subprocess are measured separately; the larger one counts). Beside
+it, `cores`: the CPU seconds the process tree used (processes that ended included) over the
+wall time, per stage and per step, which tells a stage that waits on one core (Python, a
+single-threaded import) from one that keeps every core busy (DuckDB), where only less work
+helps.
 Prints one table and writes it as JSON (default data/bench/bench_scale_<N>.json), with the
 machine it ran on and the part-reconciliation quality against the generator's ground truth.
 """
@@ -55,6 +59,7 @@ class Sample:
     largest_rss: int
     largest_cmd: str
     tree_rss: int = 0  # the process and all its descendants together
+    tree_cpu: float = 0.0  # CPU seconds the tree used so far, ended processes included
 
 
 @dataclass
@@ -63,6 +68,7 @@ class StageResult:
     seconds: float
     peak_rss_mb: float  # the whole process tree at its largest
     peak_process: str = ""  # the largest single process then
+    cores: float = 0.0  # CPU seconds of the process tree / wall seconds
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
     slowest_dbt_nodes: dict[str, float] = field(default_factory=dict)
 
@@ -75,6 +81,7 @@ class TreeSampler:
         self.root = psutil.Process(pid)
         self.interval = interval
         self.samples: list[Sample] = []
+        self._cpu_by_pid: dict[int, float] = {}  # the last CPU seconds seen of each process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -96,17 +103,35 @@ class TreeSampler:
             for proc in procs:
                 try:
                     rss = proc.memory_info().rss
+                    cpu = proc.cpu_times()
+                    self._cpu_by_pid[proc.pid] = cpu.user + cpu.system
                     total += rss
                     if rss > best:
                         best, best_cmd = rss, " ".join(proc.cmdline()[:3])
                 except psutil.Error:
                     continue
-            self.samples.append(Sample(time.time(), best, best_cmd, total))
+            self.samples.append(
+                Sample(time.time(), best, best_cmd, total, sum(self._cpu_by_pid.values()))
+            )
             self._stop.wait(self.interval)
 
     def peak(self, start: float = 0.0, end: float = float("inf")) -> Sample:
         window = [s for s in self.samples if start <= s.at <= end]
         return max(window, key=lambda s: s.tree_rss, default=Sample(0, 0, ""))
+
+    def cores(self, start: float = 0.0, end: float = float("inf")) -> float:
+        return cores_between(self.samples, start, end)
+
+
+def cores_between(samples: list[Sample], start: float, end: float) -> float:
+    """CPU seconds the tree used between the samples nearest inside [start, end], per second.
+
+    (A process's CPU after its last sample is not seen: at most one sampling interval's worth.)
+    """
+    window = [s for s in samples if start <= s.at <= end]
+    if len(window) < 2 or window[-1].at <= window[0].at:
+        return 0.0
+    return (window[-1].tree_cpu - window[0].tree_cpu) / (window[-1].at - window[0].at)
 
 
 def run_measured(
@@ -123,7 +148,8 @@ def run_measured(
         sys.stderr.write(output[-4000:])
         raise SystemExit(f"bench: stage {name!r} failed with exit code {proc.returncode}")
     peak = sampler.peak()
-    return StageResult(name, seconds, peak.tree_rss / 2**20, peak.largest_cmd), sampler
+    return StageResult(name, seconds, peak.tree_rss / 2**20, peak.largest_cmd,
+                       round(sampler.cores(), 2)), sampler
 
 
 STEP_STAGES = (
@@ -185,7 +211,10 @@ def stage_breakdown(
             continue
         seconds = sum(end - start for start, end in spans)
         peak = max(sampler.peak(start, end).tree_rss for start, end in spans)
-        breakdown[stage] = {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20)}
+        # weighted by each step's length: the stage's CPU seconds over its wall seconds
+        cores = sum(sampler.cores(start, end) * (end - start) for start, end in spans)
+        breakdown[stage] = {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20),
+                            "cores": round(cores / seconds, 2) if seconds else 0.0}
     return breakdown
 
 
@@ -196,7 +225,8 @@ def slowest_step(stage: StageResult) -> str:
     step, values = max(stage.steps.items(), key=lambda item: item[1]["seconds"])
     share = values["seconds"] / stage.seconds
     outside = stage.seconds - sum(v["seconds"] for v in stage.steps.values())
-    return (f"{step}: {values['seconds']:.1f} s of {stage.seconds:.1f} s ({share:.0%}); "
+    cores = f" at {values['cores']:.1f} of {os.cpu_count()} cores" if "cores" in values else ""
+    return (f"{step}: {values['seconds']:.1f} s of {stage.seconds:.1f} s ({share:.0%}){cores}; "
             f"outside the steps (start-up, Dagster bookkeeping): {outside:.1f} s")
 
 
@@ -334,14 +364,14 @@ def main(argv: list[str] | None = None) -> int:
 def print_table(report: dict) -> None:
     print(f"\nplansignal bench, scale {report['scale']:g} "
           f"({report['machine']['cpus']} cores, {report['machine']['memory_gb']} GB)")
-    print(f"{'stage':<34}{'wall s':>10}{'peak MB':>10}{'x floor':>9}")
+    print(f"{'stage':<34}{'wall s':>10}{'peak MB':>10}{'x floor':>9}{'cores':>7}")
     floor_s = report["stages"][-1]["seconds"]
     for stage in report["stages"]:
         print(f"{stage['name']:<34}{stage['seconds']:>10.1f}{stage['peak_rss_mb']:>10.0f}"
-              f"{stage['seconds'] / floor_s:>9.1f}")
+              f"{stage['seconds'] / floor_s:>9.1f}{stage.get('cores', 0.0):>7.2f}")
         for step, values in stage.get("steps", {}).items():
             print(f"  {step:<32}{values['seconds']:>10.1f}{values['peak_rss_mb']:>10.0f}"
-                  f"{values['seconds'] / floor_s:>9.1f}")
+                  f"{values['seconds'] / floor_s:>9.1f}{values.get('cores', 0.0):>7.2f}")
             if step == "dbt build":
                 # dbt runs two nodes at a time: these overlap, they do not add up.
                 for node, seconds in stage.get("slowest_dbt_nodes", {}).items():
