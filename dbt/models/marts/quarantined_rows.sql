@@ -56,11 +56,27 @@ reference_dates as (
 
 ),
 
+-- The PO lines that may have a reason, picked on the lead-time table (it carries each line's
+-- dates), so that the join below builds its hash table on them instead of on every PO line.
+po_line_candidates as (
+
+    select
+        po_number,
+        po_line,
+        exclusion_reason
+    from po_line_lead_times
+    where
+        exclusion_reason = 'receipt_before_order_date'
+        or requested_date < order_date
+        or promised_date < order_date
+
+),
+
 po_line_flags as (
 
     select
         purchase_order_lines.*,
-        po_line_lead_times.exclusion_reason,
+        po_line_candidates.exclusion_reason,
         coalesce(
             purchase_order_lines.requested_date < purchase_order_lines.order_date, false
         ) as is_requested_before_order,
@@ -68,8 +84,8 @@ po_line_flags as (
             purchase_order_lines.promised_date < purchase_order_lines.order_date, false
         ) as is_promised_before_order
     from purchase_order_lines
-    inner join po_line_lead_times
-        on {{ keys_match('purchase_order_lines', 'po_line_lead_times', po_line_key()) }}
+    inner join po_line_candidates
+        on {{ keys_match('purchase_order_lines', 'po_line_candidates', po_line_key()) }}
 
 ),
 
