@@ -23,6 +23,7 @@ import duckdb
 
 from dagster_project.ingest.freshness import read_landing_freshness
 from dagster_project.runtime.settings import get_settings
+from dagster_project.warehouse.sql import table_columns
 
 from .details import DETAIL_TABLES, DetailData, preview, read_detail
 from .evidence import Evidence, read_evidence
@@ -239,10 +240,7 @@ def _read_contract_history(pipeline_db: Path, serving_db: Path) -> QualityData:
             with _read_only(db) as con:
                 if not _exists(con, schema, table):
                     continue
-                has_rows_scope = bool(con.execute(
-                    "select count(*) from information_schema.columns where table_schema = ? "
-                    "and table_name = ? and column_name = 'rows_scope'", [schema, table],
-                ).fetchone()[0])
+                has_rows_scope = "rows_scope" in table_columns(con, schema, table)
                 sql = _contract_sql(f"{schema}.{table}", has_rows_scope)
                 data = QualityData(source=f"{db.name}: {schema}.{table}")
                 latest = con.execute(sql["latest"]).fetchone()

@@ -57,12 +57,9 @@ def table_names(con: duckdb.DuckDBPyConnection, schema: str, prefix: str = "") -
     return [r[0] for r in rows]
 
 
-def ordered_select(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, order: Sequence[str]
-) -> str:
-    """``select *`` of schema.table, ordered by the columns of ``order`` it has (a stable
-    order, so the same data gives the same bytes)."""
-    columns = {
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The column names of schema.table in the connection's database (empty if no such table)."""
+    return {
         r[0]
         for r in con.execute(
             "select column_name from information_schema.columns where table_catalog = "
@@ -70,6 +67,14 @@ def ordered_select(
             [schema, table],
         ).fetchall()
     }
+
+
+def ordered_select(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, order: Sequence[str]
+) -> str:
+    """``select *`` of schema.table, ordered by the columns of ``order`` it has (a stable
+    order, so the same data gives the same bytes)."""
+    columns = table_columns(con, schema, table)
     keys = [quote_ident(c) for c in order if c in columns]
     query = f"select * from {schema}.{quote_ident(table)}"
     return query + (f" order by {', '.join(keys)}" if keys else "")
