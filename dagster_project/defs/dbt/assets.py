@@ -74,7 +74,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if gate.unchanged:
             return
         invocation = dbt.cli(
-            gate.dbt_args(DBT_BUILD_ARGS), context=context, pipeline_db=warehouse.pipeline_path
+            gate.dbt_args(DBT_BUILD_ARGS), context=context, pipeline_db=warehouse.pipeline_path,
+            parse_state=home_parse_state(warehouse.pipeline_path),
         )
         try:
             yield from gate.stream(invocation)
@@ -112,11 +113,16 @@ def keep_build_manifest(manifest: Path, pipeline_db: Path) -> None:
 # dbt parses the project again unless the state it saved after its last parse matches this
 # invocation's (files, vars, and the profile, whose database path comes from the environment):
 # 6 s in full, under 3 s partially. dagster-dbt starts each invocation from the state in
-# dbt/target, which `dbt parse` wrote when the manifest was last stale, maybe for another
-# database (a test's, another home's): then every build parsed in full. Each build's own state
-# replaces it, so the next build of the same home parses partially; the site's `dbt docs
-# generate` starts from it too, also on a home's first run.
+# dbt/target, which the last parse of any database left there (a test's, another home's).
+# Each build keeps its state beside its database too (home_parse_state), and the home's next
+# build starts from that, so `make test` before a `make run` costs it no full parse; the state
+# in dbt/target serves a home's first build and the site's `dbt docs generate` on it.
 PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def home_parse_state(pipeline_db: Path) -> Path:
+    """The parse state the last build of `pipeline_db` saved (it may not exist yet)."""
+    return dbt_docs_target(pipeline_db) / PARTIAL_PARSE
 
 
 def keep_partial_parse(invocation_target: Path, pipeline_db: Path) -> None:
@@ -148,7 +154,7 @@ def prune_run_targets(target_root: Path, op_name: str, keep: int = KEEP_RUN_TARG
 
 
 __all__ = [
-    "BUILD_MANIFEST", "build_dbt_assets", "dbt_docs_target", "keep_build_manifest",
-    "keep_partial_parse",
+    "BUILD_MANIFEST", "build_dbt_assets", "dbt_docs_target", "home_parse_state",
+    "keep_build_manifest", "keep_partial_parse",
     "prune_run_targets",
 ]
