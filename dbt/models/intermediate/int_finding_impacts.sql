@@ -25,31 +25,31 @@
 
 with
 
-findings as (
+findings as {{ not_materialized() }} (
 
     select * from {{ ref('int_master_data_findings') }}
 
 ),
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchasing_info__canonical') }}
 
 ),
 
-safety_stock_review as (
+safety_stock_review as {{ not_materialized() }} (
 
     select * from {{ ref('mart_safety_stock_review') }}
 
 ),
 
-inventory as (
+inventory as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__inventory') }}
 
 ),
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 

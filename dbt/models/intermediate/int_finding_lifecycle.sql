@@ -16,19 +16,19 @@
 
 with
 
-findings as (
+findings as {{ not_materialized() }} (
 
     select * from {{ ref('int_master_data_findings') }}
 
 ),
 
-kept_history as (
+kept_history as {{ not_materialized() }} (
 
     select * from {{ ref('stg_governance__finding_history') }}
 
 ),
 
-finding_waivers as (
+finding_waivers as {{ not_materialized() }} (
 
     select * from {{ ref('stg_steward__finding_waivers') }}
 

@@ -30,7 +30,7 @@
 
 with
 
-goods_receipts as (
+goods_receipts as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__goods_receipts') }}
 
@@ -38,7 +38,7 @@ goods_receipts as (
 
 {% if is_incremental() %}
 
-    previous as (
+    previous as {{ not_materialized() }} (
 
         select * from {{ this }}
 
@@ -117,13 +117,14 @@ goods_receipts as (
 
 {% else %}
 
-    movements as (
+    -- every movement, read where used (a full build's 10 M rows, not copied first)
+    movements as {{ not_materialized() }} (
 
         select * from goods_receipts
 
     ),
 
-    reversal_scope as (
+    reversal_scope as {{ not_materialized() }} (
 
         select * from goods_receipts
 

@@ -18,25 +18,25 @@
 
 with
 
-part_numbers as (
+part_numbers as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_numbers__unioned') }}
 
 ),
 
-items as (
+items as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__items') }}
 
 ),
 
-part_crosswalk as (
+part_crosswalk as {{ not_materialized() }} (
 
     select * from {{ ref('part_crosswalk') }}
 
 ),
 
-match_decisions as (
+match_decisions as {{ not_materialized() }} (
 
     select * from {{ ref('stg_steward__match_decisions') }}
 

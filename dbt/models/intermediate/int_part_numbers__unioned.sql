@@ -5,49 +5,49 @@
 
 with
 
-items as (
+items as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__items') }}
 
 ),
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchasing_info') }}
 
 ),
 
-purchase_order_lines as (
+purchase_order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchase_order_lines') }}
 
 ),
 
-goods_receipts as (
+goods_receipts as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__goods_receipts') }}
 
 ),
 
-inventory as (
+inventory as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__inventory') }}
 
 ),
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__parameters') }}
 
 ),
 
-mrp_availability as (
+mrp_availability as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__availability') }}
 
 ),
 
-mrp_demand_history as (
+mrp_demand_history as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__demand_history') }}
 

@@ -38,25 +38,25 @@
 
 with
 
-purchase_order_lines as (
+purchase_order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchase_order_lines') }}
 
 ),
 
-netted_receipts as (
+netted_receipts as {{ not_materialized() }} (
 
     select * from {{ ref('int_goods_receipts__netted') }}
 
 ),
 
-working_day_calendar as (
+working_day_calendar as {{ not_materialized() }} (
 
     select * from {{ ref('int_working_day_calendar') }}
 
 ),
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 
@@ -64,7 +64,7 @@ part_aliases as (
 
 {% if is_incremental() %}
 
-    previous as (
+    previous as {{ not_materialized() }} (
 
         select * from {{ this }}
 

@@ -11,31 +11,31 @@
 
 with
 
-netted_receipts as (
+netted_receipts as {{ not_materialized() }} (
 
     select * from {{ ref('int_goods_receipts__netted') }}
 
 ),
 
-purchase_order_lines as (
+purchase_order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchase_order_lines') }}
 
 ),
 
-inventory as (
+inventory as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__inventory') }}
 
 ),
 
-mrp_availability as (
+mrp_availability as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__availability') }}
 
 ),
 
-mrp_demand_history as (
+mrp_demand_history as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__demand_history') }}
 

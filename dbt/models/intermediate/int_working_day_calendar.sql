@@ -14,19 +14,19 @@
 
 with
 
-purchase_order_lines as (
+purchase_order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchase_order_lines') }}
 
 ),
 
-goods_receipts as (
+goods_receipts as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__goods_receipts') }}
 
 ),
 
-holidays as (
+holidays as {{ not_materialized() }} (
 
     select * from {{ ref('holidays') }}
 

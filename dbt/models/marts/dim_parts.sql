@@ -7,13 +7,13 @@
 
 with
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 
 ),
 
-items as (
+items as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__items') }}
 

@@ -11,7 +11,7 @@
 
 with
 
-po_line_lead_times as (
+po_line_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchase_order_lines__lead_times') }}
 

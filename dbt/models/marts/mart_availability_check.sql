@@ -19,25 +19,25 @@
 
 with
 
-availability as (
+availability as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__availability') }}
 
 ),
 
-inventory as (
+inventory as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__inventory') }}
 
 ),
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 
 ),
 
-po_line_lead_times as (
+po_line_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('fct_po_line_lead_times') }}
 

@@ -13,43 +13,43 @@
 
 with
 
-erp_lead_times as (
+erp_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('proposed_erp_purchasing_info_lead_times') }}
 
 ),
 
-mrp_lead_times as (
+mrp_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('proposed_mrp_planned_lead_times') }}
 
 ),
 
-mrp_safety_stocks as (
+mrp_safety_stocks as {{ not_materialized() }} (
 
     select * from {{ ref('proposed_mrp_safety_stocks') }}
 
 ),
 
-mrp_lot_sizes as (
+mrp_lot_sizes as {{ not_materialized() }} (
 
     select * from {{ ref('proposed_mrp_lot_sizes') }}
 
 ),
 
-kept_history as (
+kept_history as {{ not_materialized() }} (
 
     select * from {{ ref('stg_governance__change_set_history') }}
 
 ),
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchasing_info') }}
 
 ),
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__parameters') }}
 

@@ -7,7 +7,7 @@
 
 with
 
-finding_lifecycle as (
+finding_lifecycle as {{ not_materialized() }} (
 
     select * from {{ ref('int_finding_lifecycle') }}
 

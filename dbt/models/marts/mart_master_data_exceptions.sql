@@ -13,19 +13,19 @@
 
 with
 
-findings as (
+findings as {{ not_materialized() }} (
 
     select * from {{ ref('int_master_data_findings') }}
 
 ),
 
-finding_lifecycle as (
+finding_lifecycle as {{ not_materialized() }} (
 
     select * from {{ ref('int_finding_lifecycle') }}
 
 ),
 
-finding_impacts as (
+finding_impacts as {{ not_materialized() }} (
 
     select * from {{ ref('int_finding_impacts') }}
 

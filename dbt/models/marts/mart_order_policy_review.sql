@@ -18,19 +18,19 @@
 
 with
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchasing_info__canonical') }}
 
 ),
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('int_mrp_parameters__canonical') }}
 
 ),
 
-po_line_lead_times as (
+po_line_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('fct_po_line_lead_times') }}
 

@@ -30,37 +30,37 @@
 
 with
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('int_mrp_parameters__canonical') }}
 
 ),
 
-demand_history as (
+demand_history as {{ not_materialized() }} (
 
     select * from {{ ref('stg_mrp__demand_history') }}
 
 ),
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 
 ),
 
-supplier_lead_times as (
+supplier_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('mart_supplier_lead_times') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 
 ),
 
-parts as (
+parts as {{ not_materialized() }} (
 
     select * from {{ ref('dim_parts') }}
 

@@ -41,13 +41,13 @@
 
 with
 
-po_line_lead_times as (
+po_line_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('fct_po_line_lead_times') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 
@@ -76,7 +76,9 @@ windows as (
 
 ),
 
-trend_lines as (
+-- a filter and a one-row join, read again by its three consumers: cheaper than copying its
+-- 4.8 M rows at scale 100 (9.0 s instead of 9.8 s for the model's query)
+trend_lines as {{ not_materialized() }} (
 
     select
         po_line_lead_times.canonical_part_id,

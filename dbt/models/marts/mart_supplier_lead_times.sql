@@ -46,37 +46,37 @@
 
 with
 
-po_line_lead_times as (
+po_line_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('fct_po_line_lead_times') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 
 ),
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchasing_info__canonical') }}
 
 ),
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('int_mrp_parameters__canonical') }}
 
 ),
 
-parts as (
+parts as {{ not_materialized() }} (
 
     select * from {{ ref('dim_parts') }}
 
 ),
 
-lead_time_trends as (
+lead_time_trends as {{ not_materialized() }} (
 
     select * from {{ ref('mart_supplier_lead_time_trends') }}
 

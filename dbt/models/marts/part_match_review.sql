@@ -24,25 +24,25 @@
 
 with
 
-parts as (
+parts as {{ not_materialized() }} (
 
     select * from {{ ref('dim_parts') }}
 
 ),
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 
 ),
 
-items as (
+items as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__items') }}
 
 ),
 
-match_decisions as (
+match_decisions as {{ not_materialized() }} (
 
     select * from {{ ref('stg_steward__match_decisions') }}
 
@@ -59,7 +59,7 @@ rejected_pairs as (
 
 ),
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchasing_info__canonical') }}
 

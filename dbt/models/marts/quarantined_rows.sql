@@ -26,31 +26,31 @@
 
 with
 
-purchase_order_lines as (
+purchase_order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_erp__purchase_order_lines') }}
 
 ),
 
-po_line_lead_times as (
+po_line_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchase_order_lines__lead_times') }}
 
 ),
 
-netted_receipts as (
+netted_receipts as {{ not_materialized() }} (
 
     select * from {{ ref('int_goods_receipts__netted') }}
 
 ),
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('int_part_aliases') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 

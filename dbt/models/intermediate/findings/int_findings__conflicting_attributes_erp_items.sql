@@ -12,7 +12,7 @@
 
 with
 
-parts as (
+parts as {{ not_materialized() }} (
 
     select * from {{ ref('dim_parts') }}
 

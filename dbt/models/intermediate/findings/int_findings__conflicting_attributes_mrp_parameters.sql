@@ -12,7 +12,7 @@
 
 with
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('int_mrp_parameters__canonical') }}
 

@@ -13,7 +13,7 @@
 
 with
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchasing_info__canonical') }}
 

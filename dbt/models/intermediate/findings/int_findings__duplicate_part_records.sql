@@ -11,7 +11,7 @@
 
 with
 
-parts as (
+parts as {{ not_materialized() }} (
 
     select * from {{ ref('dim_parts') }}
 

@@ -13,7 +13,7 @@
 
 with
 
-availability_check as (
+availability_check as {{ not_materialized() }} (
 
     select * from {{ ref('mart_availability_check') }}
 

@@ -15,7 +15,7 @@
 
 with
 
-supplier_lead_times as (
+supplier_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('mart_supplier_lead_times') }}
 

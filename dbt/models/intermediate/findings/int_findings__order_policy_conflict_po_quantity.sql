@@ -13,7 +13,7 @@
 
 with
 
-order_policy_review as (
+order_policy_review as {{ not_materialized() }} (
 
     select * from {{ ref('mart_order_policy_review') }}
 

@@ -12,7 +12,7 @@
 
 with
 
-part_match_review as (
+part_match_review as {{ not_materialized() }} (
 
     select * from {{ ref('part_match_review') }}
 

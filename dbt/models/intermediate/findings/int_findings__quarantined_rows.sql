@@ -13,7 +13,7 @@
 
 with
 
-quarantined_rows as (
+quarantined_rows as {{ not_materialized() }} (
 
     select * from {{ ref('quarantined_rows') }}
 

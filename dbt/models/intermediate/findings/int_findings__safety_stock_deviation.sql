@@ -14,7 +14,7 @@
 
 with
 
-safety_stock_review as (
+safety_stock_review as {{ not_materialized() }} (
 
     select * from {{ ref('mart_safety_stock_review') }}
 

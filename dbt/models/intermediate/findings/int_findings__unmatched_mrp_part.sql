@@ -13,7 +13,7 @@
 
 with
 
-part_aliases as (
+part_aliases as {{ not_materialized() }} (
 
     select * from {{ ref('part_aliases') }}
 

@@ -21,19 +21,19 @@
 
 with
 
-supplier_lead_times as (
+supplier_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('mart_supplier_lead_times') }}
 
 ),
 
-purchasing_info as (
+purchasing_info as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchasing_info__canonical') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 

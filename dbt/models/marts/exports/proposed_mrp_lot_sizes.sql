@@ -12,13 +12,13 @@
 
 with
 
-order_policy_review as (
+order_policy_review as {{ not_materialized() }} (
 
     select * from {{ ref('mart_order_policy_review') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 

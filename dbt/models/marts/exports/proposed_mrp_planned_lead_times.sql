@@ -16,19 +16,19 @@
 
 with
 
-supplier_lead_times as (
+supplier_lead_times as {{ not_materialized() }} (
 
     select * from {{ ref('mart_supplier_lead_times') }}
 
 ),
 
-mrp_parameters as (
+mrp_parameters as {{ not_materialized() }} (
 
     select * from {{ ref('int_mrp_parameters__canonical') }}
 
 ),
 
-reference_dates as (
+reference_dates as {{ not_materialized() }} (
 
     select * from {{ ref('int_reference_dates') }}
 

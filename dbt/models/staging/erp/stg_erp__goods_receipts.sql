@@ -12,7 +12,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('raw', 'erp_goods_receipts') }}
     {% if is_incremental() %}

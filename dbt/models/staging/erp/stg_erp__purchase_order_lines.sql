@@ -12,7 +12,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     select * from {{ source('raw', 'erp_purchase_order_lines') }}
     {% if is_incremental() %}
