@@ -1,4 +1,4 @@
-"""dbt model conventions that carry performance, read from the model files (no dbt run).
+"""dbt model conventions that carry performance, read from the model files (one test compiles).
 
 Import CTEs (`name as (select * from {{ ref(...) }})`, also `source` and `this`) are marked
 `{{ not_materialized() }}` (dbt/macros/cross_db/not_materialized.sql): DuckDB otherwise copies
@@ -61,7 +61,7 @@ def test_import_ctes_are_not_materialized(model: Path) -> None:
         "{{ not_materialized() }} (macros/cross_db/not_materialized.sql)")
 
 
-def test_every_model_with_ctes_has_import_ctes() -> None:
+def test_the_pattern_still_matches_most_models() -> None:
     """The pattern still matches the house style: most models start with import CTEs."""
     with_imports = [m for m in MODELS if import_ctes(m.read_text())]
     assert len(with_imports) >= len(MODELS) * 3 // 4, len(with_imports)
