@@ -24,7 +24,7 @@ import duckdb
 
 # Great Expectations is imported where a suite is read or run, not with this module: the
 # pipeline's definitions import it, and a run with nothing new validates nothing (importing
-# GX is 2.5-5 s of such a run's ~12 s; README "Performance").
+# GX is 2.5-5 s of such a run's ~12 s; docs/performance.md).
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
 

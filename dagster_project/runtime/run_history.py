@@ -4,7 +4,7 @@ Dagster's own ``SqliteEventLogStorage`` creates a new SQLAlchemy engine and open
 connection for every write, and a run writes several per event (the run's file, then the
 cross-run index). The job plans ~420 events before its first step (every asset and asset
 check, the dbt tests included), so a run with nothing new spent ~3 of its ~7 s opening
-connections (README "Performance"). This subclass keeps one engine per file: the same files,
+connections (docs/performance.md). This subclass keeps one engine per file: the same files,
 the same transactions (one per write), the same locking between processes (SQLite's own), so
 the UI and the daemon read what the CLI writes exactly as before.
 
@@ -13,7 +13,7 @@ where NORMAL skips the disk flush of every commit (FULL, SQLite's default, does 
 crashed process loses nothing and the file stays consistent whatever happens; only a power
 loss may drop a run's last events. A new-day run at scale 100 writes ~1,300 events with
 ~3,500 commits, whose flushes took 2.8 s (0.8 ms each while the dbt build writes to the same
-disk); without them the run took 66-69 s instead of 70-73 s (README "Performance").
+disk); without them the run took 66-69 s instead of 70-73 s (docs/performance.md).
 
 ``DAGSTER_HOME/dagster.yaml`` (written by :func:`prepare_dagster_home`) names this class, so
 ``make run``, ``make ui`` and the daemon all use it. Engines are kept for the few files written

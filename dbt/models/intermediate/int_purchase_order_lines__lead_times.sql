@@ -21,7 +21,7 @@
     Quantities are doubles: "at or above order_qty" allows 1e-6 of rounding.
     canonical_part_id / canonical_part_number: the reconciled part (int_part_aliases), so that
     the mart fct_po_line_lead_times can be a view over this table: one 4.8 M-row table written
-    per build at scale 100 instead of two (README, "Performance").
+    per build at scale 100 instead of two (docs/performance.md).
 
     Incremental (macros/incremental.sql), one row per PO line: a build recomputes whole PO
     lines: those staging changed since the last build, those with a movement the netting
