@@ -52,3 +52,46 @@ def test_the_sampler_keeps_the_cpu_of_a_child_that_ended() -> None:
                                     dict(os.environ))
     # The child burned 0.4 CPU seconds; at most one 0.1 s sampling interval of it goes unseen.
     assert sampler.samples[-1].tree_cpu >= 0.25
+
+
+def _timed(uid: str, start: float, end: float) -> dict[str, object]:
+    at = "2026-12-06T10:00:{:06.3f}Z"
+    return {"unique_id": uid, "timing": [
+        {"name": "compile", "started_at": at.format(start), "completed_at": at.format(start)},
+        {"name": "execute", "started_at": at.format(start), "completed_at": at.format(end)}]}
+
+
+def test_the_critical_path_follows_what_each_node_waited_for() -> None:
+    """A hand-worked build: stg_a -> its test -> fct (also needs stg_b) -> mart, with a
+    relationships test that reads both fct and stg_a (it runs after fct, so it cannot be what
+    fct waited for) and a side branch that ran long but nothing waited for."""
+    from tooling.bench.critical_path import critical_path, summary
+
+    nodes = {
+        "model.p.stg_a": [], "model.p.stg_b": [], "model.p.side": ["model.p.stg_b"],
+        "test.p.unique_stg_a": ["model.p.stg_a"],
+        "model.p.fct": ["model.p.stg_a", "model.p.stg_b"],
+        "test.p.relationships_fct_stg_a": ["model.p.fct", "model.p.stg_a"],
+        "model.p.mart": ["model.p.fct"],
+    }
+    manifest = {"nodes": {uid: {"resource_type": uid.split(".")[0],
+                                "depends_on": {"nodes": parents}}
+                          for uid, parents in nodes.items()}}
+    results = {"results": [
+        _timed("model.p.stg_a", 0.0, 4.0), _timed("model.p.stg_b", 0.0, 1.0),
+        _timed("model.p.side", 1.0, 9.0),  # long, but off the path
+        _timed("test.p.unique_stg_a", 5.0, 5.5),  # waited 1 s for a thread
+        _timed("model.p.fct", 5.5, 8.0),
+        _timed("test.p.relationships_fct_stg_a", 8.0, 8.5),
+        _timed("model.p.mart", 8.5, 10.0),
+    ]}
+    chain = critical_path(results, manifest)
+    assert [n.name for n in chain] == [
+        "model stg_a", "test unique_stg_a", "model fct", "test relationships_fct_stg_a",
+        "model mart"]
+    assert [(n.seconds, n.waited) for n in chain] == [
+        (4.0, 0.0), (0.5, 1.0), (2.5, 0.0), (0.5, 0.0), (1.5, 0.0)]
+    assert summary(chain, longest=2) == (
+        "10.0 s: 5 nodes, models 8.0 s, tests 1.0 s, waits 1.0 s; "
+        "longest stg_a 4.0 s, fct 2.5 s")
+    assert critical_path({"results": []}, manifest) == []

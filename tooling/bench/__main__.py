@@ -10,7 +10,9 @@ Stages, each in its own process so its peak memory is its own:
 4. the floor: the core lead-time computation alone as plain SQL in bare DuckDB on the same
    files (tooling/bench/floor.sql).
 Under the dbt build step the table lists the run's slowest dbt models and tests (dbt's own
-run_results.json; two run at a time, so they overlap). Peak memory is the largest single
+run_results.json; two run at a time, so they overlap) and the build's critical path: the chain
+of nodes it waited for, split into models, tests and waits for a free dbt thread
+(critical_path.py). Peak memory is the largest single
 process's resident set, sampled every 0.1 s (the pipeline's
 Python process and its dbt subprocess are measured separately; the larger one counts). Beside
 it, `cores`: the CPU seconds the process tree used (processes that ended included) over the
@@ -41,6 +43,8 @@ import psutil
 
 from dagster_project.defs.ops.build_gate import DBT_STEP
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, REPO_ROOT
+from tooling.bench.critical_path import PathNode, read_critical_path
+from tooling.bench.critical_path import summary as critical_path_summary
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 FULL, NOTHING_NEW, NEW_DAY = "full run", "re-run, nothing new", "one new day"
@@ -71,6 +75,9 @@ class StageResult:
     cores: float = 0.0  # CPU seconds of the process tree / wall seconds
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
     slowest_dbt_nodes: dict[str, float] = field(default_factory=dict)
+    # the chain of dbt nodes the build waited for (critical_path.py), first node first
+    dbt_critical_path: list[dict[str, object]] = field(default_factory=list)
+    dbt_critical_path_summary: str = ""
 
 
 class TreeSampler:
@@ -186,19 +193,32 @@ DBT_TARGET_ROOT = DBT_PROJECT_DIR / "target"
 SLOWEST_DBT_NODES = 8
 
 
-def slowest_dbt_nodes(run_id: str, top: int = SLOWEST_DBT_NODES) -> dict[str, float]:
-    """The slowest dbt models and tests of this run (dbt's own run_results.json).
+def dbt_run_target(run_id: str) -> Path | None:
+    """The target folder of this run's dbt build (the one with run results), if any.
 
     dagster-dbt names each invocation's target folder <step>-<first 7 of the run id>-<uuid>.
     """
     for folder in DBT_TARGET_ROOT.glob(f"{DBT_STEP}-{run_id[:7]}-*"):
-        results = folder / "run_results.json"
-        if results.is_file():
-            nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
-            ranked = sorted(nodes, key=lambda n: n["execution_time"], reverse=True)[:top]
-            return {n["unique_id"].split(".", 1)[0] + " " + n["unique_id"].split(".")[2]:
-                    round(n["execution_time"], 2) for n in ranked}
-    return {}
+        if (folder / "run_results.json").is_file():
+            return folder
+    return None
+
+
+def slowest_dbt_nodes(run_id: str, top: int = SLOWEST_DBT_NODES) -> dict[str, float]:
+    """The slowest dbt models and tests of this run (dbt's own run_results.json)."""
+    folder = dbt_run_target(run_id)
+    if folder is None:
+        return {}
+    nodes = json.loads((folder / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ranked = sorted(nodes, key=lambda n: n["execution_time"], reverse=True)[:top]
+    return {n["unique_id"].split(".", 1)[0] + " " + n["unique_id"].split(".")[2]:
+            round(n["execution_time"], 2) for n in ranked}
+
+
+def dbt_critical_path(run_id: str) -> list[PathNode]:
+    """The chain of dbt nodes this run's build waited for ([] without a dbt build)."""
+    folder = dbt_run_target(run_id)
+    return read_critical_path(folder) if folder is not None else []
 
 
 def stage_breakdown(
@@ -297,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         run_id, windows = step_windows(work / "dagster_home")
         result.steps = stage_breakdown(windows, sampler)
         result.slowest_dbt_nodes = slowest_dbt_nodes(run_id)
+        chain = dbt_critical_path(run_id)
+        result.dbt_critical_path = [
+            {"node": n.name, "start_s": round(n.start, 2), "seconds": round(n.seconds, 2),
+             "waited_s": round(n.waited, 2)} for n in chain]
+        result.dbt_critical_path_summary = critical_path_summary(chain) if chain else ""
         stages.append(result)
         return result
 
@@ -376,6 +401,8 @@ def print_table(report: dict) -> None:
                 # dbt runs two nodes at a time: these overlap, they do not add up.
                 for node, seconds in stage.get("slowest_dbt_nodes", {}).items():
                     print(f"    {node[:46]:<46}{seconds:>6.1f} s")
+                if stage.get("dbt_critical_path_summary"):
+                    print(f"    critical path {stage['dbt_critical_path_summary']}")
     r, g, goal = report["ratios"], report["goals_met"], report["goals"]
 
     def verdict(ok: bool | None) -> str:
