@@ -55,43 +55,70 @@ def test_the_sampler_keeps_the_cpu_of_a_child_that_ended() -> None:
 
 
 def _timed(uid: str, start: float, end: float) -> dict[str, object]:
-    at = "2026-12-06T10:00:{:06.3f}Z"
+    at = "2026-12-06T10:{:02d}:{:09.6f}Z"  # dbt's timestamps: UTC, microseconds, a Z
+
+    def stamp(second: float) -> str:
+        return at.format(int(second // 60), second % 60 + 0.000123)
+
     return {"unique_id": uid, "timing": [
-        {"name": "compile", "started_at": at.format(start), "completed_at": at.format(start)},
-        {"name": "execute", "started_at": at.format(start), "completed_at": at.format(end)}]}
+        {"name": "compile", "started_at": stamp(start), "completed_at": stamp(start)},
+        {"name": "execute", "started_at": stamp(start), "completed_at": stamp(end)}]}
+
+
+def _manifest(parents_of: dict[str, list[str]]) -> dict[str, object]:
+    return {"nodes": {uid: {"resource_type": uid.split(".")[0],
+                            "depends_on": {"nodes": parents}}
+                      for uid, parents in parents_of.items()}}
 
 
 def test_the_critical_path_follows_what_each_node_waited_for() -> None:
     """A hand-worked build: stg_a -> its test -> fct (also needs stg_b) -> mart, with a
     relationships test that reads both fct and stg_a (it runs after fct, so it cannot be what
-    fct waited for) and a side branch that ran long but nothing waited for."""
+    fct waited for) and a side branch that ended after stg_a and before fct started, but
+    that nothing on the path depends on."""
     from tooling.bench.critical_path import critical_path, summary
 
-    nodes = {
+    manifest = _manifest({
         "model.p.stg_a": [], "model.p.stg_b": [], "model.p.side": ["model.p.stg_b"],
         "test.p.unique_stg_a": ["model.p.stg_a"],
         "model.p.fct": ["model.p.stg_a", "model.p.stg_b"],
         "test.p.relationships_fct_stg_a": ["model.p.fct", "model.p.stg_a"],
         "model.p.mart": ["model.p.fct"],
-    }
-    manifest = {"nodes": {uid: {"resource_type": uid.split(".")[0],
-                                "depends_on": {"nodes": parents}}
-                          for uid, parents in nodes.items()}}
+    })
     results = {"results": [
         _timed("model.p.stg_a", 0.0, 4.0), _timed("model.p.stg_b", 0.0, 1.0),
-        _timed("model.p.side", 1.0, 9.0),  # long, but off the path
+        _timed("model.p.side", 1.0, 4.8),  # ends after stg_a, before its test starts
         _timed("test.p.unique_stg_a", 5.0, 5.5),  # waited 1 s for a thread
         _timed("model.p.fct", 5.5, 8.0),
         _timed("test.p.relationships_fct_stg_a", 8.0, 8.5),
-        _timed("model.p.mart", 8.5, 10.0),
+        _timed("model.p.mart", 8.5, 70.0),  # past a minute
     ]}
     chain = critical_path(results, manifest)
     assert [n.name for n in chain] == [
         "model stg_a", "test unique_stg_a", "model fct", "test relationships_fct_stg_a",
         "model mart"]
-    assert [(n.seconds, n.waited) for n in chain] == [
-        (4.0, 0.0), (0.5, 1.0), (2.5, 0.0), (0.5, 0.0), (1.5, 0.0)]
+    assert [(round(n.seconds, 6), round(n.waited, 6)) for n in chain] == [
+        (4.0, 0.0), (0.5, 1.0), (2.5, 0.0), (0.5, 0.0), (61.5, 0.0)]
     assert summary(chain, longest=2) == (
-        "10.0 s: 5 nodes, models 8.0 s, tests 1.0 s, waits 1.0 s; "
-        "longest stg_a 4.0 s, fct 2.5 s")
+        "70.0 s: 5 nodes, models 68.0 s, tests 1.0 s, waits 1.0 s; "
+        "longest mart 61.5 s, stg_a 4.0 s")
     assert critical_path({"results": []}, manifest) == []
+
+
+def test_the_critical_path_ends_on_instant_nodes_and_ties() -> None:
+    """A model and a relationships test of its parent that reads it too, both taking no time
+    at the same instant, and two parents ending together: the walk ends, the same way each
+    time."""
+    from tooling.bench.critical_path import critical_path
+
+    manifest = _manifest({
+        "model.p.a": [], "model.p.b": [],
+        "model.p.c": ["model.p.a", "model.p.b"],
+        "test.p.relationships_c_a": ["model.p.c", "model.p.a"],
+    })
+    results = {"results": [
+        _timed("model.p.a", 0.0, 1.0), _timed("model.p.b", 0.0, 1.0),
+        _timed("model.p.c", 1.0, 1.0), _timed("test.p.relationships_c_a", 1.0, 1.0),
+    ]}
+    names = [n.name for n in critical_path(results, manifest)]
+    assert names == ["model b", "model c", "test relationships_c_a"]

@@ -12,13 +12,12 @@ Stages, each in its own process so its peak memory is its own:
 Under the dbt build step the table lists the run's slowest dbt models and tests (dbt's own
 run_results.json; two run at a time, so they overlap) and the build's critical path: the chain
 of nodes it waited for, split into models, tests and waits for a free dbt thread
-(critical_path.py). Peak memory is the largest single
-process's resident set, sampled every 0.1 s (the pipeline's
-Python process and its dbt subprocess are measured separately; the larger one counts). Beside
-it, `cores`: the CPU seconds the process tree used (processes that ended included) over the
-wall time, per stage and per step, which tells a stage that waits on one core (Python, a
-single-threaded import) from one that keeps every core busy (DuckDB), where only less work
-helps.
+(critical_path.py). Peak memory is the whole process tree's resident set at its largest
+(the pipeline's Python process and its dbt subprocess together), sampled every 0.1 s; the JSON
+also names the largest single process at that moment. Beside it, `cores`: the CPU seconds
+the process tree used (processes that ended included) over the wall time, per stage and per
+step, which tells a stage that waits on one core (Python, a single-threaded import) from one
+that keeps every core busy (DuckDB), where only less work helps.
 Prints one table and writes it as JSON (default data/bench/bench_scale_<N>.json), with the
 machine it ran on and the part-reconciliation quality against the generator's ground truth.
 """

@@ -60,7 +60,9 @@ def upstream_nodes(manifest: dict[str, Any]) -> dict[str, set[str]]:
         before = set(parents)
         if node.get("resource_type") != "test":
             for parent in parents:
-                before |= tests_of.get(parent, set())
+                # not a parent's test that reads this node too (a relationships test): it
+                # runs after this node
+                before |= tests_of.get(parent, set()) - tests_of.get(uid, set())
         upstream[uid] = before - {uid}
     return upstream
 
@@ -76,16 +78,21 @@ def critical_path(run_results: dict[str, Any], manifest: dict[str, Any]) -> list
     def seconds(moment: datetime) -> float:
         return (moment - origin).total_seconds()
 
+    def finished(uid: str) -> tuple[datetime, str]:  # ties broken by name: the same chain
+        return spans[uid][1], uid
+
     upstream = upstream_nodes(manifest)
     chain: list[PathNode] = []
-    current: str | None = max(spans, key=lambda uid: spans[uid][1])
-    while current is not None:
+    seen: set[str] = set()
+    current: str | None = max(spans, key=finished)
+    while current is not None and current not in seen:
+        seen.add(current)
         start, end = spans[current]
-        # Only nodes that ended before this one started: a test of a parent that also reads
-        # this node (a relationships test) runs after it, and time only runs backwards here.
+        # Only nodes that ended before this one started. An upstream node missing from the run
+        # results (ephemeral, or not selected) ends the walk there, its time counted as waits.
         ran_before = [uid for uid in upstream.get(current, set())
-                      if uid in spans and spans[uid][1] <= start]
-        previous = max(ran_before, key=lambda uid: spans[uid][1], default=None)
+                      if uid in spans and spans[uid][1] <= start and uid not in seen]
+        previous = max(ran_before, key=finished, default=None)
         waited = seconds(start) - (seconds(spans[previous][1]) if previous else 0.0)
         chain.append(PathNode(current, seconds(start), seconds(end), max(waited, 0.0)))
         current = previous
@@ -97,20 +104,21 @@ def read_critical_path(target: Path) -> list[PathNode]:
     try:
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return critical_path(results, manifest)
+    except (OSError, ValueError, KeyError, TypeError):  # unreadable or not dbt's artifacts
         return []
-    return critical_path(results, manifest)
 
 
 def summary(chain: list[PathNode], longest: int = 4) -> str:
-    """One line: the chain's length, split into models, tests and waits, and its longest nodes."""
+    """One line: the chain's length, split into models (seeds with them), tests and waits, and
+    its longest nodes."""
     if not chain:
         return "no timings"
     total = chain[-1].end
     models = sum(n.seconds for n in chain if not n.unique_id.startswith("test."))
     tests = sum(n.seconds for n in chain if n.unique_id.startswith("test."))
     waits = sum(n.waited for n in chain)
-    top = sorted(chain, key=lambda n: n.seconds, reverse=True)[:longest]
+    top = sorted(chain, key=lambda n: (-n.seconds, n.unique_id))[:longest]
     named = ", ".join(f"{n.name.split(' ', 1)[1]} {n.seconds:.1f} s" for n in top)
     return (f"{total:.1f} s: {len(chain)} nodes, models {models:.1f} s, tests {tests:.1f} s, "
             f"waits {waits:.1f} s; longest {named}")
