@@ -28,7 +28,8 @@ that :func:`dbt_env` builds.
 |                           | DuckDB spills to disk (<db>.tmp)      |
 
 Failure notification (governance/notify.py; not paths, but read here too, so the environment
-is read in one place):
+is read in one place, but for the schedule's and sensor's settings, which
+defs/ops/automation.py reads beside them):
 
 | variable                  | default                               |
 |---------------------------|---------------------------------------|
@@ -57,7 +58,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-# The committed steward decisions (dbt seeds written by `plansignal review`).
+# The committed steward decisions (CSV files `plansignal review` writes; the dbt models
+# stg_steward__* read them).
 DECISIONS_DIR = DBT_PROJECT_DIR / "decisions"
 # What DuckDB uses at most per database it opens (the pipeline's writer, the dbt build);
 # past it DuckDB spills to disk. DuckDB's own default is 80 % of the machine, which
