@@ -42,7 +42,7 @@ import psutil
 
 from dagster_project.defs.ops.build_gate import DBT_STEP
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, REPO_ROOT
-from tooling.bench.critical_path import PathNode, read_critical_path
+from tooling.bench.critical_path import PathNode, node_label, read_critical_path
 from tooling.bench.critical_path import summary as critical_path_summary
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
@@ -210,8 +210,7 @@ def slowest_dbt_nodes(run_id: str, top: int = SLOWEST_DBT_NODES) -> dict[str, fl
         return {}
     nodes = json.loads((folder / "run_results.json").read_text(encoding="utf-8"))["results"]
     ranked = sorted(nodes, key=lambda n: n["execution_time"], reverse=True)[:top]
-    return {n["unique_id"].split(".", 1)[0] + " " + n["unique_id"].split(".")[2]:
-            round(n["execution_time"], 2) for n in ranked}
+    return {node_label(n["unique_id"]): round(n["execution_time"], 2) for n in ranked}
 
 
 def dbt_critical_path(run_id: str) -> list[PathNode]:

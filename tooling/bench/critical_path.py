@@ -20,6 +20,13 @@ from pathlib import Path
 from typing import Any
 
 
+def node_label(unique_id: str) -> str:
+    """'model mart_x' or 'test not_null_...' for dbt's 'model.<project>.mart_x', as the bench
+    prints nodes."""
+    parts = unique_id.split(".")
+    return f"{parts[0]} {parts[2]}" if len(parts) > 2 else unique_id
+
+
 @dataclass(frozen=True)
 class PathNode:
     unique_id: str
@@ -29,9 +36,7 @@ class PathNode:
 
     @property
     def name(self) -> str:
-        """'model mart_x' or 'test not_null_...', as the bench prints nodes."""
-        kind, _, rest = self.unique_id.partition(".")
-        return f"{kind} {rest.split('.')[1] if '.' in rest else rest}"
+        return node_label(self.unique_id)
 
     @property
     def seconds(self) -> float:
