@@ -122,3 +122,22 @@ def test_the_critical_path_ends_on_instant_nodes_and_ties() -> None:
     ]}
     names = [n.name for n in critical_path(results, manifest)]
     assert names == ["model b", "model c", "test relationships_c_a"]
+
+
+def test_the_step_that_holds_the_time_names_the_longest_node_of_the_critical_path() -> None:
+    stage = bench.StageResult("one new day", 60.0, 0.0, steps={
+        "ingest + raw contracts": {"seconds": 4.0, "cores": 1.0},
+        "dbt build": {"seconds": 36.0, "cores": 1.7},
+        "site": {"seconds": 8.0, "cores": 1.3},
+    }, dbt_critical_path=[
+        {"node": "model int_goods_receipts__netted", "start_s": 4.1, "seconds": 2.2,
+         "waited_s": 1.5},
+        {"node": "model mart_supplier_lead_time_trends", "start_s": 12.1, "seconds": 10.4,
+         "waited_s": 1.6},
+    ])
+    said = bench.slowest_step(stage)
+    assert said.startswith("dbt build: 36.0 s of 60.0 s (60%) at 1.7 of ")
+    assert ", its critical path led by model mart_supplier_lead_time_trends (10.4 s);" in said
+    assert said.endswith("outside the steps (start-up, Dagster bookkeeping): 12.0 s")
+    stage.steps["site"]["seconds"] = 40.0  # another step holds the time: no dbt node named
+    assert "critical path" not in bench.slowest_step(stage)

@@ -244,8 +244,12 @@ def slowest_step(stage: StageResult) -> str:
     share = values["seconds"] / stage.seconds
     outside = stage.seconds - sum(v["seconds"] for v in stage.steps.values())
     cores = f" at {values['cores']:.1f} of {os.cpu_count()} cores" if "cores" in values else ""
-    return (f"{step}: {values['seconds']:.1f} s of {stage.seconds:.1f} s ({share:.0%}){cores}; "
-            f"outside the steps (start-up, Dagster bookkeeping): {outside:.1f} s")
+    # Within the dbt build, the node of its critical path that took longest.
+    longest = max(stage.dbt_critical_path, key=lambda n: float(n["seconds"]), default=None)
+    led_by = (f", its critical path led by {longest['node']} ({float(longest['seconds']):.1f} s)"
+              if step == "dbt build" and longest is not None else "")
+    return (f"{step}: {values['seconds']:.1f} s of {stage.seconds:.1f} s ({share:.0%}){cores}"
+            f"{led_by}; outside the steps (start-up, Dagster bookkeeping): {outside:.1f} s")
 
 
 def next_day_command(args: argparse.Namespace, work: Path) -> list[str]:
