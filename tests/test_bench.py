@@ -141,3 +141,24 @@ def test_the_step_that_holds_the_time_names_the_longest_node_of_the_critical_pat
     assert said.endswith("outside the steps (start-up, Dagster bookkeeping): 12.0 s")
     stage.steps["site"]["seconds"] = 40.0  # another step holds the time: no dbt node named
     assert "critical path" not in bench.slowest_step(stage)
+
+
+def test_the_fixed_cost_line_puts_a_small_run_against_the_goal_it_is_measured_by() -> None:
+    fixed_day = bench.StageResult("one new day, scale 1", 40.0, 0.0)
+    full = bench.StageResult("full run", 160.0, 0.0)
+    assert bench.fixed_cost_line("a new day", fixed_day, 1.0, 100.0, full, per="full run") == (
+        "a new day at scale 1 (1% of the rows; what any run costs) took 40.0 s "
+        "= 25% of this full run")
+    fixed_full = bench.StageResult("full run, scale 1", 52.0, 0.0)
+    floor = bench.StageResult("floor (bare DuckDB SQL)", 26.0, 0.0)
+    assert bench.fixed_cost_line("a full run", fixed_full, 1.0, 100.0, floor, per="floor") == (
+        "a full run at scale 1 (1% of the rows; what any run costs) took 52.0 s "
+        "= 2.0x this floor")
+
+
+def test_bench_env_keeps_a_run_inside_its_own_folder(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PLANSIGNAL_PIPELINE_DB", "/elsewhere/pipeline.duckdb")
+    env = bench.bench_env(tmp_path / "fixed")
+    assert env["PLANSIGNAL_DATA_DIR"] == str(tmp_path / "fixed" / "data")
+    assert env["DAGSTER_HOME"] == str(tmp_path / "fixed" / "dagster_home")
+    assert "PLANSIGNAL_PIPELINE_DB" not in env

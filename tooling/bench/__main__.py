@@ -1,13 +1,16 @@
 """`make bench`: where the time and memory of a plansignal run go, against DuckDB's floor.
 
-    python -m tooling.bench --scale 100 [--workdir DIR] [--keep]
+    python -m tooling.bench --scale 100 [--workdir DIR] [--keep] [--fixed-cost-scale 1]
 
 Stages, each in its own process so its peak memory is its own:
 1. generate the demo extract (scale N: about N x 100,000 goods receipts);
 2. the full pipeline (`python -m dagster_project.cli run`), per Dagster step from the run's
    event log: raw ingestion with raw contracts, dbt build, mart contracts, publish, site;
 3. the same pipeline again with nothing new;
-4. the floor: the core lead-time computation alone as plain SQL in bare DuckDB on the same
+4. one more demo day, and the pipeline on it;
+5. what a run costs whatever its data: the same full run and new day on a demo of scale
+   --fixed-cost-scale (default 1, 1 % of scale 100's rows), in a folder of its own;
+6. the floor: the core lead-time computation alone as plain SQL in bare DuckDB on the same
    files (tooling/bench/floor.sql).
 Under the dbt build step the table lists the run's slowest dbt models and tests (dbt's own
 run_results.json; two run at a time, so they overlap) and the build's critical path: the chain
@@ -252,10 +255,43 @@ def slowest_step(stage: StageResult) -> str:
             f"{led_by}; outside the steps (start-up, Dagster bookkeeping): {outside:.1f} s")
 
 
-def next_day_command(args: argparse.Namespace, work: Path) -> list[str]:
-    return [sys.executable, "-m", "tooling.demo_next_day", "--scale", str(args.scale),
+def generate_command(scale: float, work: Path) -> list[str]:
+    return [sys.executable, "-m", "tooling.demo_data", "--scale", str(scale),
             "--landing", str(work / "data" / "landing"),
             "--truth", str(work / "data" / "demo_truth")]
+
+
+def next_day_command(scale: float, work: Path) -> list[str]:
+    return [sys.executable, "-m", "tooling.demo_next_day", "--scale", str(scale),
+            "--landing", str(work / "data" / "landing"),
+            "--truth", str(work / "data" / "demo_truth")]
+
+
+def bench_env(work: Path) -> dict[str, str]:
+    """The environment of a pipeline whose data and Dagster home are under `work` only."""
+    env = {
+        **os.environ,
+        "PLANSIGNAL_DATA_DIR": str(work / "data"),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+    }
+    for var in ("PLANSIGNAL_LANDING_DIR", "PLANSIGNAL_PIPELINE_DB", "PLANSIGNAL_SERVING_DB",
+                "PLANSIGNAL_WAREHOUSE_DIR", "PLANSIGNAL_SITE_DIR", "PLANSIGNAL_TRUTH_DIR"):
+        env.pop(var, None)
+    return env
+
+
+def fixed_cost_line(kind: str, fixed: StageResult, fixed_scale: float, scale: float,
+                    reference: StageResult, per: str) -> str:
+    """What the same kind of run costs with almost no data, against this bench's reference.
+
+    A goal a run misses by more than that cost cannot be met by doing less work on the data.
+    """
+    if per == "floor":
+        against = f"{fixed.seconds / reference.seconds:.1f}x this floor"
+    else:
+        against = f"{fixed.seconds / reference.seconds:.0%} of this full run"
+    return (f"{kind} at scale {fixed_scale:g} ({fixed_scale / scale:.0%} of the rows; what any "
+            f"run costs) took {fixed.seconds:.1f} s = {against}")
 
 
 def floor_command(landing: Path, database: Path) -> list[str]:
@@ -287,32 +323,26 @@ def main(argv: list[str] | None = None) -> int:
         "--full-only", action="store_true",
         help="only the full run and the floor (a large scale: issue 21's scale-300 run)",
     )
+    parser.add_argument(
+        "--fixed-cost-scale", type=float, default=1.0,
+        help="also run a full run and a new day at this small scale, what a run costs "
+        "whatever its data (0: not; skipped when not below --scale)",
+    )
     args = parser.parse_args(argv)
 
     bench_dir = REPO_ROOT / "data" / "bench"
     work = (args.workdir or bench_dir / f"scale_{args.scale:g}").resolve()
     shutil.rmtree(work, ignore_errors=True)
-    env = {
-        **os.environ,
-        "PLANSIGNAL_DATA_DIR": str(work / "data"),
-        "DAGSTER_HOME": str(work / "dagster_home"),
-    }
-    for var in ("PLANSIGNAL_LANDING_DIR", "PLANSIGNAL_PIPELINE_DB", "PLANSIGNAL_SERVING_DB",
-                "PLANSIGNAL_WAREHOUSE_DIR", "PLANSIGNAL_SITE_DIR", "PLANSIGNAL_TRUTH_DIR"):
-        env.pop(var, None)
+    env = bench_env(work)
     py = sys.executable
     landing = work / "data" / "landing"
     stages: list[StageResult] = []
 
     print(f"bench: scale {args.scale:g} in {work}", file=sys.stderr)
-    generated, _ = run_measured(
-        "generate extract",
-        [py, "-m", "tooling.demo_data", "--scale", str(args.scale), "--landing",
-         str(landing), "--truth", str(work / "data" / "demo_truth")],
-        env,
-    )
+    generated, _ = run_measured("generate extract", generate_command(args.scale, work), env)
     stages.append(generated)
-    def pipeline_run(name: str) -> StageResult:
+
+    def pipeline_run(name: str, env: dict[str, str] = env, work: Path = work) -> StageResult:
         print(f"bench: {name} ...", file=sys.stderr)
         result, sampler = run_measured(
             name, [py, "-m", "dagster_project.cli", "run", "--quiet"], env)
@@ -331,9 +361,23 @@ def main(argv: list[str] | None = None) -> int:
     rerun = None if args.full_only else pipeline_run(NOTHING_NEW)
     new_day = None
     if not args.full_only and importlib.util.find_spec("tooling.demo_next_day") is not None:
-        next_day, _ = run_measured("generate one more day", next_day_command(args, work), env)
+        next_day, _ = run_measured("generate one more day", next_day_command(args.scale, work),
+                                   env)
         stages.append(next_day)
         new_day = pipeline_run(NEW_DAY)
+    fixed_scale = args.fixed_cost_scale
+    fixed_full = fixed_day = None
+    if 0 < fixed_scale < args.scale:
+        fixed_work = work / f"fixed_cost_scale_{fixed_scale:g}"
+        fixed_env = bench_env(fixed_work)
+        at = f", scale {fixed_scale:g}"
+        stages.append(run_measured(f"generate extract{at}",
+                                   generate_command(fixed_scale, fixed_work), fixed_env)[0])
+        fixed_full = pipeline_run(f"{FULL}{at}", fixed_env, fixed_work)
+        if new_day is not None:
+            stages.append(run_measured(f"generate one more day{at}",
+                                       next_day_command(fixed_scale, fixed_work), fixed_env)[0])
+            fixed_day = pipeline_run(f"{NEW_DAY}{at}", fixed_env, fixed_work)
     print("bench: floor ...", file=sys.stderr)
     floor, _ = run_measured("floor (bare DuckDB SQL)",
                             floor_command(landing, work / "floor.duckdb"), env)
@@ -358,6 +402,24 @@ def main(argv: list[str] | None = None) -> int:
         else ratios["new_day_vs_full"] <= GOALS["new_day_vs_full_max"],
         "peak_memory": peak_gb <= GOALS["peak_memory_gb_max"],
     }
+    holds_the_time = {
+        goal: slowest_step(stage) for goal, stage in
+        (("full_run_vs_floor", full), ("rerun_vs_full", rerun), ("new_day_vs_full", new_day))
+        if stage is not None and goals_met[goal] is False
+    }
+    fixed_cost: dict[str, object] | None = None
+    if fixed_full is not None:
+        fixed_cost = {"scale": fixed_scale, "full_run_s": round(fixed_full.seconds, 2),
+                      "full_run_vs_floor": round(fixed_full.seconds / floor.seconds, 2)}
+        if "full_run_vs_floor" in holds_the_time:
+            holds_the_time["full_run_vs_floor"] += "; " + fixed_cost_line(
+                "a full run", fixed_full, fixed_scale, args.scale, floor, per="floor")
+        if fixed_day is not None and new_day is not None:
+            fixed_cost |= {"new_day_s": round(fixed_day.seconds, 2),
+                           "new_day_vs_full": round(fixed_day.seconds / full.seconds, 3)}
+            if "new_day_vs_full" in holds_the_time:
+                holds_the_time["new_day_vs_full"] += "; " + fixed_cost_line(
+                    "a new day", fixed_day, fixed_scale, args.scale, full, per="full run")
     report = {
         "scale": args.scale,
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -366,11 +428,9 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": ratios,
         "goals": GOALS,
         "goals_met": goals_met,
-        "holds_the_time": {
-            goal: slowest_step(stage) for goal, stage in
-            (("full_run_vs_floor", full), ("rerun_vs_full", rerun), ("new_day_vs_full", new_day))
-            if stage is not None and goals_met[goal] is False
-        },
+        "holds_the_time": holds_the_time,
+        # what a run costs whatever its data: the same runs at a small scale
+        "fixed_cost": fixed_cost,
         "part_reconciliation": {
             "merge_precision": round(quality.merge_precision, 4),
             "recall": round(quality.recall, 4),
