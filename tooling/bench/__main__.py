@@ -255,14 +255,12 @@ def slowest_step(stage: StageResult) -> str:
             f"{led_by}; outside the steps (start-up, Dagster bookkeeping): {outside:.1f} s")
 
 
-def generate_command(scale: float, work: Path) -> list[str]:
-    return [sys.executable, "-m", "tooling.demo_data", "--scale", str(scale),
-            "--landing", str(work / "data" / "landing"),
-            "--truth", str(work / "data" / "demo_truth")]
+GENERATE, NEXT_DAY = "tooling.demo_data", "tooling.demo_next_day"
 
 
-def next_day_command(scale: float, work: Path) -> list[str]:
-    return [sys.executable, "-m", "tooling.demo_next_day", "--scale", str(scale),
+def demo_command(module: str, scale: float, work: Path) -> list[str]:
+    """The demo generator (GENERATE) or its next day (NEXT_DAY) on the landing under `work`."""
+    return [sys.executable, "-m", module, "--scale", str(scale),
             "--landing", str(work / "data" / "landing"),
             "--truth", str(work / "data" / "demo_truth")]
 
@@ -321,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument(
         "--full-only", action="store_true",
-        help="only the full run and the floor (a large scale: issue 21's scale-300 run)",
+        help="only the full runs (this scale's and the fixed-cost one) and the floor "
+        "(a large scale: issue 21's scale-300 run)",
     )
     parser.add_argument(
         "--fixed-cost-scale", type=float, default=1.0,
@@ -339,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     stages: list[StageResult] = []
 
     print(f"bench: scale {args.scale:g} in {work}", file=sys.stderr)
-    generated, _ = run_measured("generate extract", generate_command(args.scale, work), env)
+    generated, _ = run_measured("generate extract", demo_command(GENERATE, args.scale, work), env)
     stages.append(generated)
 
     def pipeline_run(name: str, env: dict[str, str] = env, work: Path = work) -> StageResult:
@@ -360,9 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     full = pipeline_run(FULL)
     rerun = None if args.full_only else pipeline_run(NOTHING_NEW)
     new_day = None
-    if not args.full_only and importlib.util.find_spec("tooling.demo_next_day") is not None:
-        next_day, _ = run_measured("generate one more day", next_day_command(args.scale, work),
-                                   env)
+    if not args.full_only and importlib.util.find_spec(NEXT_DAY) is not None:
+        next_day, _ = run_measured(
+            "generate one more day", demo_command(NEXT_DAY, args.scale, work), env)
         stages.append(next_day)
         new_day = pipeline_run(NEW_DAY)
     fixed_scale = args.fixed_cost_scale
@@ -371,12 +370,12 @@ def main(argv: list[str] | None = None) -> int:
         fixed_work = work / f"fixed_cost_scale_{fixed_scale:g}"
         fixed_env = bench_env(fixed_work)
         at = f", scale {fixed_scale:g}"
-        stages.append(run_measured(f"generate extract{at}",
-                                   generate_command(fixed_scale, fixed_work), fixed_env)[0])
+        stages.append(run_measured(f"generate extract{at}", demo_command(
+            GENERATE, fixed_scale, fixed_work), fixed_env)[0])
         fixed_full = pipeline_run(f"{FULL}{at}", fixed_env, fixed_work)
         if new_day is not None:
-            stages.append(run_measured(f"generate one more day{at}",
-                                       next_day_command(fixed_scale, fixed_work), fixed_env)[0])
+            stages.append(run_measured(f"generate one more day{at}", demo_command(
+                NEXT_DAY, fixed_scale, fixed_work), fixed_env)[0])
             fixed_day = pipeline_run(f"{NEW_DAY}{at}", fixed_env, fixed_work)
     print("bench: floor ...", file=sys.stderr)
     floor, _ = run_measured("floor (bare DuckDB SQL)",
