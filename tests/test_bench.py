@@ -162,3 +162,91 @@ def test_bench_env_keeps_a_run_inside_its_own_folder(monkeypatch, tmp_path) -> N
     assert env["PLANSIGNAL_DATA_DIR"] == str(tmp_path / "fixed" / "data")
     assert env["DAGSTER_HOME"] == str(tmp_path / "fixed" / "dagster_home")
     assert "PLANSIGNAL_PIPELINE_DB" not in env
+
+
+def test_each_scale_is_held_to_the_goals_the_issue_states_for_it() -> None:
+    from tooling.bench.goals import SCALE_100_GOALS, SCALE_300_GOALS, goals_for
+
+    assert goals_for(100) == SCALE_100_GOALS
+    assert goals_for(5) == SCALE_100_GOALS  # a quick bench: scale 100's yardstick
+    assert goals_for(300) == SCALE_300_GOALS == {
+        "full_run_vs_scale_100_max": 3.5, "peak_memory_gb_max": 8.0}
+    assert goals_for(200) == SCALE_300_GOALS
+    assert goals_for(301) == {}
+
+
+def _bench_report(tmp_path: Path, scale: float, full_s: float) -> Path:
+    path = tmp_path / f"bench_scale_{scale:g}.json"
+    path.write_text(json.dumps({
+        "scale": scale, "ran_at": "2026-12-06T22:00:00+00:00", "code": "abc1234",
+        "stages": [{"name": "generate extract", "seconds": 20.0},
+                   {"name": "full run", "seconds": full_s}]}))
+    return path
+
+
+def test_the_scale_300_goal_reads_the_full_run_of_a_scale_100_bench(tmp_path: Path) -> None:
+    from tooling.bench.goals import read_reference
+
+    reference = read_reference(_bench_report(tmp_path, 100, 150.4))
+    assert reference is not None and reference.full_run_s == 150.4
+    assert reference.describe() == (
+        "150.4 s in bench_scale_100.json, run 2026-12-06T22:00:00+00:00 on code abc1234")
+    assert read_reference(_bench_report(tmp_path, 300, 498.7)) is None  # not scale 100
+    assert read_reference(tmp_path / "missing.json") is None
+    (tmp_path / "broken.json").write_text("{")
+    assert read_reference(tmp_path / "broken.json") is None
+
+
+def _verdict(capsys: pytest.CaptureFixture[str], scale: float,
+             ratios: dict[str, float | None], **report: object) -> str:
+    """What the bench prints for these ratios at this scale (a table with only the floor)."""
+    from tooling.bench.goals import goals_for, verdicts
+
+    goals = goals_for(scale)
+    bench.print_table({
+        "scale": scale, "machine": {"cpus": 2, "memory_gb": 23.5},
+        "stages": [{"name": "floor (bare DuckDB SQL)", "seconds": 25.7, "peak_rss_mb": 7000}],
+        "ratios": ratios, "goals": goals, "goals_met": verdicts(goals, ratios),
+        "part_reconciliation": {"summary": "reconciliation"}, **report,
+    })
+    return capsys.readouterr().out
+
+
+def test_the_verdict_holds_a_scale_300_bench_to_its_own_goals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tooling.bench.goals import goals_for, verdicts
+
+    goals = goals_for(300)
+    ratios = {"full_run_vs_floor": 5.1, "rerun_vs_full": None, "new_day_vs_full": None,
+              "peak_memory_gb": 4.35, "full_run_vs_scale_100": 3.32}
+    met = verdicts(goals, ratios)
+    assert met == {"full_run_vs_scale_100": True, "peak_memory": True}
+    assert verdicts(goals, {**ratios, "full_run_vs_scale_100": 3.6, "peak_memory_gb": 8.1}) == {
+        "full_run_vs_scale_100": False, "peak_memory": False}
+    assert verdicts(goals, {**ratios, "full_run_vs_scale_100": None})[
+        "full_run_vs_scale_100"] is None
+    said = _verdict(capsys, 300, ratios, reference="150.4 s in bench_scale_100.json, run "
+                    "2026-12-06 on code abc1234")
+    assert "full run / floor: 5.1 (no goal at this scale)" in said
+    assert "full run / scale 100's: 3.32 (goal <= 3.5: met)" in said
+    assert "  scale 100's full run: 150.4 s in bench_scale_100.json" in said
+    assert "peak memory (process tree): 4.35 GB (goal <= 8 GB: met)" in said
+    assert "new day" not in said and "nothing new" not in said  # full-only: not run, no goal
+
+
+def test_the_verdict_at_scale_100_keeps_its_four_goals(capsys: pytest.CaptureFixture[str]) -> None:
+    from tooling.bench.goals import goals_for, verdicts
+
+    goals = goals_for(100)
+    ratios = {"full_run_vs_floor": 5.86, "rerun_vs_full": 0.037, "new_day_vs_full": 0.436,
+              "peak_memory_gb": 3.59}
+    met = verdicts(goals, ratios)
+    assert met == {"full_run_vs_floor": False, "new_day_vs_full": False,
+                   "rerun_vs_full": True, "peak_memory": True}
+    said = _verdict(capsys, 100, ratios)
+    assert "full run / floor: 5.86 (goal <= 4: NOT met)" in said
+    assert "one new day / full run: 0.436 (goal <= 0.2: NOT met)" in said
+    assert "nothing new / full run: 0.037 (goal <= 0.05: met)" in said
+    assert "peak memory (process tree): 3.59 GB (goal <= 4 GB: met)" in said
+    assert "scale 100's" not in said

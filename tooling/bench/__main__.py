@@ -21,8 +21,11 @@ also names the largest single process at that moment. Beside it, `cores`: the CP
 the process tree used (processes that ended included) over the wall time, per stage and per
 step, which tells a stage that waits on one core (Python, a single-threaded import) from one
 that keeps every core busy (DuckDB), where only less work helps.
-Prints one table and writes it as JSON (default data/bench/bench_scale_<N>.json), with the
-machine it ran on and the part-reconciliation quality against the generator's ground truth.
+Prints one table and the verdict against issue 21's goals for this scale (goals.py: scale
+100's, or scale 300's, whose time goal is measured against the full run of a scale-100 bench's
+JSON, --reference), and writes it as JSON (default data/bench/bench_scale_<N>.json), with the
+machine and the code it ran on and the part-reconciliation quality against the generator's
+ground truth.
 """
 
 from __future__ import annotations
@@ -47,16 +50,18 @@ from dagster_project.defs.ops.build_gate import DBT_STEP
 from dagster_project.runtime.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tooling.bench.critical_path import PathNode, node_label, read_critical_path
 from tooling.bench.critical_path import summary as critical_path_summary
+from tooling.bench.goals import (
+    RATIO_LABELS,
+    code_version,
+    goals_for,
+    read_reference,
+    verdict_line,
+    verdicts,
+)
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 FULL, NOTHING_NEW, NEW_DAY = "full run", "re-run, nothing new", "one new day"
-# Issue 21's goals at scale 100 on 2 cores; peak memory is the whole process tree's.
-GOALS = {
-    "full_run_vs_floor_max": 4.0,
-    "new_day_vs_full_max": 0.20,
-    "rerun_vs_full_max": 0.05,
-    "peak_memory_gb_max": 4.0,
-}
+NO_REFERENCE = "none found: run `make bench` at scale 100 first, or pass --reference"
 
 
 @dataclass
@@ -327,9 +332,16 @@ def main(argv: list[str] | None = None) -> int:
         help="also run a full run and a new day at this small scale, what a run costs "
         "whatever its data (0: not; skipped when not below --scale)",
     )
+    parser.add_argument(
+        "--reference", type=Path, default=None,
+        help="a scale-100 bench's JSON, for the scale-300 goal (wall time at most 3.5x scale "
+        "100's full run; default data/bench/bench_scale_100.json)",
+    )
     args = parser.parse_args(argv)
 
     bench_dir = REPO_ROOT / "data" / "bench"
+    # Read before anything runs: a scale-100 bench into the same folder would overwrite it.
+    reference = read_reference(args.reference or bench_dir / "bench_scale_100.json")
     work = (args.workdir or bench_dir / f"scale_{args.scale:g}").resolve()
     shutil.rmtree(work, ignore_errors=True)
     env = bench_env(work)
@@ -387,24 +399,22 @@ def main(argv: list[str] | None = None) -> int:
     quality = measure(work / "data" / "warehouse" / "planning.duckdb", work / "data" / "demo_truth")
     runs = [s for s in (full, rerun, new_day) if s is not None]
     peak_gb = max(s.peak_rss_mb for s in runs) / 1024
-    ratios = {
+    ratios: dict[str, float | None] = {
         "full_run_vs_floor": round(full.seconds / floor.seconds, 2),
         "rerun_vs_full": round(rerun.seconds / full.seconds, 3) if rerun else None,
         "new_day_vs_full": round(new_day.seconds / full.seconds, 3) if new_day else None,
         "peak_memory_gb": round(peak_gb, 2),
     }
-    goals_met = {
-        "full_run_vs_floor": ratios["full_run_vs_floor"] <= GOALS["full_run_vs_floor_max"],
-        "rerun_vs_full": None if rerun is None
-        else ratios["rerun_vs_full"] <= GOALS["rerun_vs_full_max"],
-        "new_day_vs_full": None if new_day is None
-        else ratios["new_day_vs_full"] <= GOALS["new_day_vs_full_max"],
-        "peak_memory": peak_gb <= GOALS["peak_memory_gb_max"],
-    }
+    goals = goals_for(args.scale)
+    if "full_run_vs_scale_100_max" in goals:
+        ratios["full_run_vs_scale_100"] = (
+            round(full.seconds / reference.full_run_s, 2) if reference else None)
+    goals_met = verdicts(goals, ratios)
     holds_the_time = {
         goal: slowest_step(stage) for goal, stage in
-        (("full_run_vs_floor", full), ("rerun_vs_full", rerun), ("new_day_vs_full", new_day))
-        if stage is not None and goals_met[goal] is False
+        (("full_run_vs_floor", full), ("full_run_vs_scale_100", full), ("rerun_vs_full", rerun),
+         ("new_day_vs_full", new_day))
+        if stage is not None and goals_met.get(goal) is False
     }
     fixed_cost: dict[str, object] | None = None
     if fixed_full is not None:
@@ -422,11 +432,15 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "scale": args.scale,
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code": code_version(REPO_ROOT),
         "machine": machine(),
         "stages": [asdict(s) for s in stages],
         "ratios": ratios,
-        "goals": GOALS,
+        "goals": goals,
         "goals_met": goals_met,
+        # the scale-100 full run the scale-300 goal is measured against
+        "reference": reference.describe() if "full_run_vs_scale_100" in ratios and reference
+        else None,
         "holds_the_time": holds_the_time,
         # what a run costs whatever its data: the same runs at a small scale
         "fixed_cost": fixed_cost,
@@ -464,19 +478,18 @@ def print_table(report: dict) -> None:
                     print(f"    {node[:46]:<46}{seconds:>6.1f} s")
                 if stage.get("dbt_critical_path_summary"):
                     print(f"    critical path {stage['dbt_critical_path_summary']}")
-    r, g, goal = report["ratios"], report["goals_met"], report["goals"]
-
-    def verdict(ok: bool | None) -> str:
-        return "not measured" if ok is None else ("met" if ok else "NOT met")
-
-    for key, label in (("full_run_vs_floor", "full run / floor"),
-                       ("new_day_vs_full", "one new day / full run"),
-                       ("rerun_vs_full", "nothing new / full run")):
-        print(f"{label}: {r[key]} (goal <= {goal[key + '_max']:g}: {verdict(g[key])})")
+    r, met, goals = report["ratios"], report["goals_met"], report["goals"]
+    for key, label in RATIO_LABELS.items():
+        if r.get(key) is None and f"{key}_max" not in goals:
+            continue
+        print(verdict_line(label, r.get(key), goals.get(f"{key}_max"), met.get(key)))
+        if key == "full_run_vs_scale_100":
+            found = report.get("reference") or NO_REFERENCE
+            print(f"  scale 100's full run: {found}")
         if key in report.get("holds_the_time", {}):
             print(f"  holds the time: {report['holds_the_time'][key]}")
-    print(f"peak memory (process tree): {r['peak_memory_gb']} GB "
-          f"(goal <= {goal['peak_memory_gb_max']:g}: {verdict(g['peak_memory'])})")
+    print(verdict_line("peak memory (process tree)", r["peak_memory_gb"],
+                       goals.get("peak_memory_gb_max"), met.get("peak_memory"), unit=" GB"))
     print(report["part_reconciliation"]["summary"])
 
 
