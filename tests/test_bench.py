@@ -240,13 +240,17 @@ def test_the_verdict_at_scale_100_keeps_its_four_goals(capsys: pytest.CaptureFix
 
     goals = goals_for(100)
     ratios = {"full_run_vs_floor": 5.86, "rerun_vs_full": 0.037, "new_day_vs_full": 0.436,
-              "peak_memory_gb": 3.59}
+              "site_vs_full": 0.071, "peak_memory_gb": 3.59}
     met = verdicts(goals, ratios)
     assert met == {"full_run_vs_floor": False, "new_day_vs_full": False,
-                   "rerun_vs_full": True, "peak_memory": True}
+                   "rerun_vs_full": True, "site_vs_full": True, "peak_memory": True}
     said = _verdict(capsys, 100, ratios)
     assert "full run / floor: 5.86 (goal <= 4: NOT met)" in said
     assert "one new day / full run: 0.436 (goal <= 0.2: NOT met)" in said
     assert "nothing new / full run: 0.037 (goal <= 0.05: met)" in said
+    assert "governance site / full run: 0.071 (goal <= 0.1: met)" in said
     assert "peak memory (process tree): 3.59 GB (goal <= 4 GB: met)" in said
     assert "scale 100's" not in said
+    # a bench without the site step (the run stopped before it): that goal not measured
+    said = _verdict(capsys, 100, {**ratios, "site_vs_full": None})
+    assert "governance site / full run: not measured (goal <= 0.1: not measured)" in said

@@ -405,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         "new_day_vs_full": round(new_day.seconds / full.seconds, 3) if new_day else None,
         "peak_memory_gb": round(peak_gb, 2),
     }
+    if "site" in full.steps:
+        ratios["site_vs_full"] = round(full.steps["site"]["seconds"] / full.seconds, 3)
     goals = goals_for(args.scale)
     if "full_run_vs_scale_100_max" in goals:
         ratios["full_run_vs_scale_100"] = (

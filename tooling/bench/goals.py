@@ -1,12 +1,12 @@
 """Issue 21's goals, by the scale a bench ran at, and the verdict on one bench's measurements.
 
-The issue states two sets: at scale 100 (full run at most 4x the floor, one new day at most
-20 % and nothing new at most 5 % of the full run, peak memory at most 4 GB) and at scale 300
-(peak memory at most 8 GB, wall time at most 3.5x scale 100). Below scale 100 (a quick bench)
-the scale-100 goals are the yardstick, between 100 and 300 scale 300's; above 300 the issue
-states none. The scale-300 time goal
-needs a scale-100 full run: the bench reads it from a scale-100 bench's JSON (`reference`),
-which names the code it ran on, so a reader sees whether the two measured the same code.
+The issue states two sets: at scale 100 (full run at most 4x the floor; one new day at most
+20 %, nothing new at most 5 % and the governance site at most 10 % of the full run; peak
+memory at most 4 GB) and at scale 300 (peak memory at most 8 GB, wall time at most 3.5x scale
+100). Below scale 100 (a quick bench) the scale-100 goals are the yardstick, between 100 and
+300 scale 300's; above 300 the issue states none. The scale-300 time goal needs a scale-100
+full run: the bench reads it from a scale-100 bench's JSON (`reference`), which names the
+code it ran on, so a reader sees whether the two measured the same code.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ SCALE_100_GOALS = {
     "full_run_vs_floor_max": 4.0,
     "new_day_vs_full_max": 0.20,
     "rerun_vs_full_max": 0.05,
+    "site_vs_full_max": 0.10,
     "peak_memory_gb_max": 4.0,
 }
 SCALE_300_GOALS = {
@@ -31,6 +32,7 @@ RATIO_LABELS = {
     "full_run_vs_scale_100": "full run / scale 100's",
     "new_day_vs_full": "one new day / full run",
     "rerun_vs_full": "nothing new / full run",
+    "site_vs_full": "governance site / full run",
 }
 
 
