@@ -342,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_dir = REPO_ROOT / "data" / "bench"
     # Read before anything runs: a scale-100 bench into the same folder would overwrite it.
     reference = read_reference(args.reference or bench_dir / "bench_scale_100.json")
+    code = code_version(REPO_ROOT)  # what runs is the code as it is now
     work = (args.workdir or bench_dir / f"scale_{args.scale:g}").resolve()
     shutil.rmtree(work, ignore_errors=True)
     env = bench_env(work)
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "scale": args.scale,
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code": code_version(REPO_ROOT),
+        "code": code,
         "machine": machine(),
         "stages": [asdict(s) for s in stages],
         "ratios": ratios,
